@@ -1,0 +1,3 @@
+"""Lapor Kampus: campus facility complaints over a reliable Redis Streams pipeline."""
+
+__version__ = "0.1.0"

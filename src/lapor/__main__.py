@@ -1,0 +1,3 @@
+from lapor.cli import main
+
+main()

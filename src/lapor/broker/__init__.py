@@ -1,0 +1,1 @@
+"""The broker: Redis Streams carrying commands to the workers and events back."""

@@ -1,0 +1,33 @@
+"""Every Redis key and stream name Lapor uses. Nothing else spells a key."""
+
+from __future__ import annotations
+
+PREFIX = "lapor:"
+
+COMMANDS = f"{PREFIX}commands"  # stream: commands for the workers
+WORKER_GROUP = "workers"  # the one consumer group that applies commands
+EVENTS = f"{PREFIX}events"  # stream: what the workers committed, for SSE and push
+DEAD_LETTERS = f"{PREFIX}dead"  # stream: commands that kept failing, with their error
+FAILURES = f"{PREFIX}failures"  # hash: stream entry id -> failed attempts so far
+LATENCY = f"{PREFIX}metrics:latency"  # hash: histogram buckets of submit-to-commit seconds
+
+
+def queued_view(report_id: str) -> str:
+    """The public view of a report that is accepted but not yet persisted."""
+    return f"{PREFIX}queued:{report_id}"
+
+
+def idempotency(key_digest: str) -> str:
+    """The answer already given to a request with this Idempotency-Key (sha256 hex)."""
+    return f"{PREFIX}idem:{key_digest}"
+
+
+def worker_heartbeat(consumer: str) -> str:
+    return f"{PREFIX}worker:{consumer}"
+
+
+WORKER_HEARTBEAT_PATTERN = f"{PREFIX}worker:*"
+
+
+def login_attempts(scope: str) -> str:
+    return f"{PREFIX}login:{scope}"

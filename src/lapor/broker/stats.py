@@ -1,0 +1,56 @@
+"""What an operator wants to know about the broker: backlog, pending work, dead letters, workers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from lapor.broker import keys
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerStats:
+    stream_length: int  # entries kept in the command stream (acknowledged ones included)
+    waiting: int  # entries no worker has read yet
+    pending: int  # entries read but not acknowledged
+    pending_per_consumer: dict[str, int] = field(default_factory=dict)
+    dead_letters: int = 0
+    live_workers: list[str] = field(default_factory=list)
+
+
+async def broker_stats(redis: Redis) -> BrokerStats:
+    """One snapshot; ``waiting`` is the group's lag as Redis 7 reports it."""
+    stream_length = int(await redis.xlen(keys.COMMANDS))
+    waiting, pending = stream_length, 0
+    per_consumer: dict[str, int] = {}
+    try:
+        groups = await redis.xinfo_groups(keys.COMMANDS)
+    except ResponseError:  # no stream yet
+        groups = []
+    for group in groups:
+        if group["name"] == keys.WORKER_GROUP:
+            pending = int(group["pending"])
+            lag = group.get("lag")
+            waiting = int(lag) if lag is not None else 0
+    if pending:
+        summary = await redis.xpending(keys.COMMANDS, keys.WORKER_GROUP)
+        per_consumer = {c["name"]: int(c["pending"]) for c in summary.get("consumers") or []}
+    return BrokerStats(
+        stream_length=stream_length,
+        waiting=waiting,
+        pending=pending,
+        pending_per_consumer=per_consumer,
+        dead_letters=int(await redis.xlen(keys.DEAD_LETTERS)),
+        live_workers=await live_workers(redis),
+    )
+
+
+async def live_workers(redis: Redis) -> list[str]:
+    """Consumers whose heartbeat key has not expired."""
+    names = [
+        key.removeprefix(keys.worker_heartbeat(""))
+        async for key in redis.scan_iter(keys.WORKER_HEARTBEAT_PATTERN)
+    ]
+    return sorted(names)

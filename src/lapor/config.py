@@ -1,0 +1,93 @@
+"""All configuration, read once from ``LAPOR_*`` environment variables.
+
+No other module reads ``os.environ``: every process (API, worker, CLI, tests) builds a
+``Settings`` and hands it on explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105 - a known placeholder
+
+
+class Settings(BaseSettings):
+    """Settings of one Lapor process; development defaults work with no variables at all."""
+
+    model_config = SettingsConfigDict(env_prefix="LAPOR_", extra="ignore")
+
+    env: Literal["development", "production", "test"] = "development"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    api_workers: int = Field(default=0, ge=0, description="0 means one per CPU core")
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    secret_key: str = DEVELOPMENT_SECRET
+    public_url: str = ""
+
+    # Broker and worker
+    worker_batch_size: int = Field(default=32, ge=1, le=1000)
+    worker_block_ms: int = Field(default=1000, ge=10)
+    worker_claim_idle_seconds: float = Field(default=30.0, gt=0)
+    worker_max_attempts: int = Field(default=5, ge=1)
+    worker_heartbeat_seconds: float = Field(default=5.0, gt=0)
+    worker_db_retry_max_seconds: float = Field(default=10.0, gt=0)
+    events_maxlen: int = Field(default=100_000, ge=100)
+    redis_wait_aof: bool = False
+
+    # Intake limits
+    max_photo_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_photo_pixels: int = Field(default=40_000_000, ge=10_000)
+    queued_view_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=60)
+
+    # Staff sessions
+    token_max_age_seconds: int = Field(default=12 * 3600, ge=60)
+
+    # SSE
+    sse_max_connection_seconds: float = Field(default=15 * 60, gt=0)
+    sse_keepalive_seconds: float = Field(default=15.0, gt=0)
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        if self.env == "production" and self.secret_key in ("", DEVELOPMENT_SECRET):
+            raise ValueError(
+                "LAPOR_SECRET_KEY must be set to a long random value in production "
+                '(for example: python -c "import secrets; print(secrets.token_urlsafe(48))")'
+            )
+        if self.env == "production" and len(self.secret_key) < 32:
+            raise ValueError("LAPOR_SECRET_KEY must be at least 32 characters in production")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL; by default an embedded SQLite file in the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'lapor.db').resolve()}"
+
+    @cached_property
+    def upload_dir(self) -> Path:
+        """Raw uploads waiting for the worker; the API writes here and nothing else."""
+        return self.data_dir / "uploads"
+
+    @cached_property
+    def photo_dir(self) -> Path:
+        """Re-encoded photos and thumbnails, written by the worker and served by the API."""
+        return self.data_dir / "photos"
+
+    @property
+    def effective_api_workers(self) -> int:
+        return self.api_workers or (os.cpu_count() or 1)
+
+    @property
+    def max_body_bytes(self) -> int:
+        """A whole request body may carry one photo plus the form fields around it."""
+        return self.max_photo_bytes + 256 * 1024

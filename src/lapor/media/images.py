@@ -1,0 +1,111 @@
+"""Recognising and re-encoding photos by their content, never by name or Content-Type.
+
+The API uses ``sniff`` to refuse obvious non-images at once; the worker uses ``reencode`` to
+decode fully, strip metadata and write what is served.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
+
+register_heif_opener()
+
+ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "HEIF"})
+DISPLAY_MAX_SIDE = 1600
+THUMBNAIL_MAX_SIDE = 320
+
+
+class PhotoError(ValueError):
+    """A photo we will not accept; ``code`` is a message-catalogue key."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoInfo:
+    format: str
+    width: int
+    height: int
+
+
+def sniff(data: bytes, *, max_pixels: int) -> PhotoInfo:
+    """Read only the header: the format and the size, refusing what we do not accept."""
+    with _opened(io.BytesIO(data), max_pixels=max_pixels) as image:
+        return PhotoInfo(str(image.format), image.width, image.height)
+
+
+@dataclass(frozen=True, slots=True)
+class Rendition:
+    display: Path
+    thumbnail: Path
+
+
+def reencode(source: Path, *, display: Path, thumbnail: Path, max_pixels: int) -> Rendition:
+    """Decode the whole photo, turn it upright, and write a JPEG display image and thumbnail.
+
+    Re-encoding from pixels drops EXIF (GPS included) and any payload hidden after the image.
+    """
+    with _opened(source, max_pixels=max_pixels) as image:
+        try:
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+            raise PhotoError("photo.unreadable") from exc
+        rgb = upright.convert("RGB")
+    display.parent.mkdir(parents=True, exist_ok=True)
+    _save_jpeg(_fit(rgb, DISPLAY_MAX_SIDE), display, quality=85)
+    _save_jpeg(_fit(rgb, THUMBNAIL_MAX_SIDE), thumbnail, quality=75)
+    return Rendition(display, thumbnail)
+
+
+class _opened:
+    """``Image.open`` with our checks, as a context manager that always closes the file."""
+
+    def __init__(self, source: io.BytesIO | Path, *, max_pixels: int) -> None:
+        self._source = source
+        self._max_pixels = max_pixels
+        self._image: Image.Image | None = None
+
+    def __enter__(self) -> Image.Image:
+        try:
+            with warnings.catch_warnings():
+                # Pillow only warns between MAX_IMAGE_PIXELS and twice that; we refuse outright below.
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                image = Image.open(self._source, formats=None)
+        except Image.DecompressionBombError as exc:
+            raise PhotoError("photo.too_many_pixels") from exc
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+            raise PhotoError("photo.not_an_image") from exc
+        self._image = image
+        if image.format not in ALLOWED_FORMATS:
+            image.close()
+            raise PhotoError("photo.unsupported_format")
+        if image.width * image.height > self._max_pixels:
+            image.close()
+            raise PhotoError("photo.too_many_pixels")
+        return image
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._image is not None:
+            self._image.close()
+
+
+def _fit(image: Image.Image, max_side: int) -> Image.Image:
+    copy = image.copy()
+    copy.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    return copy
+
+
+def _save_jpeg(image: Image.Image, path: Path, *, quality: int) -> None:
+    # Write then rename, so a reader never sees half a file and a crash leaves no torn photo.
+    tmp = path.with_suffix(".tmp")
+    image.save(tmp, "JPEG", quality=quality, optimize=True, progressive=True)
+    tmp.replace(path)

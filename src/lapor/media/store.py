@@ -1,0 +1,59 @@
+"""Where photo bytes live: raw uploads (API writes) and rendered photos (worker writes).
+
+On one host this is the data dir; scaled out, the data dir is shared storage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+_UPLOAD_SUFFIX = ".upload"
+
+
+def save_upload(upload_dir: Path, data: bytes) -> str:
+    """Store raw bytes under a fresh random name; returns the name, never a client-given one."""
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    name = secrets.token_hex(16) + _UPLOAD_SUFFIX
+    tmp = upload_dir / (name + ".part")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    tmp.replace(upload_dir / name)
+    return name
+
+
+def upload_path(upload_dir: Path, name: str) -> Path:
+    """The path of a stored upload; refuses names we could not have made (no traversal)."""
+    if not is_upload_name(name):
+        raise ValueError(f"not an upload name: {name!r}")
+    return upload_dir / name
+
+
+def is_upload_name(name: str) -> bool:
+    stem = name.removesuffix(_UPLOAD_SUFFIX)
+    return name.endswith(_UPLOAD_SUFFIX) and len(stem) == 32 and all(c in "0123456789abcdef" for c in stem)
+
+
+def photo_name(secret_key: str, command_id: str) -> str:
+    """An unguessable, deterministic name: re-processing a redelivered command rewrites the same files."""
+    digest = hmac.new(secret_key.encode(), command_id.encode(), hashlib.sha256).hexdigest()
+    return digest[:32]
+
+
+def display_path(photo_dir: Path, name: str) -> Path:
+    return photo_dir / f"{name}.jpg"
+
+
+def thumbnail_path(photo_dir: Path, name: str) -> Path:
+    return photo_dir / f"{name}_thumb.jpg"
+
+
+def is_photo_file_name(file_name: str) -> bool:
+    """Whether ``file_name`` is one of the names ``display_path``/``thumbnail_path`` produce."""
+    stem = file_name.removesuffix(".jpg").removesuffix("_thumb")
+    return file_name.endswith(".jpg") and len(stem) == 32 and all(c in "0123456789abcdef" for c in stem)

@@ -1,0 +1,1 @@
+"""The store: the database that the worker writes and the API reads."""

@@ -1,0 +1,1 @@
+"""The consumer: the only writer of reports and everything attached to them."""

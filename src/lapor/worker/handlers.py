@@ -1,0 +1,197 @@
+"""Applying one command inside one database transaction, returning the events it produced."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lapor.domain.commands import Actor, AddComment, CreateReport, UpdateReport, utcnow
+from lapor.domain.enums import Priority, Role, Status, TimelineKind
+from lapor.domain.events import EventType, ReportEvent
+from lapor.domain.transitions import check_transition
+from lapor.store.models import Report, TimelineEntry, User
+
+SYSTEM_ACTOR = Actor(role=Role.SYSTEM, name="Lapor")
+
+
+class ReportNotPersistedYet(LookupError):
+    """An update reached a worker before the report's own create command was applied."""
+
+
+class _Recorder:
+    """Collects the timeline entries and events of one command, in order."""
+
+    def __init__(self, session: AsyncSession, command_id: str, report: Report, at: datetime) -> None:
+        self.session = session
+        self.command_id = command_id
+        self.report = report
+        self.at = at
+        self.events: list[ReportEvent] = []
+
+    def add(
+        self,
+        kind: TimelineKind,
+        actor: Actor,
+        *,
+        event: EventType | None,
+        from_status: Status | None = None,
+        to_status: Status | None = None,
+        note: str | None = None,
+    ) -> None:
+        self.session.add(
+            TimelineEntry(
+                report_id=self.report.id,
+                command_id=self.command_id,
+                kind=kind.value,
+                at=self.at,
+                from_status=from_status,
+                to_status=to_status,
+                note=note,
+                actor_name=actor.name,
+                actor_role=actor.role.value,
+            )
+        )
+        if event is not None:
+            self.events.append(
+                ReportEvent(
+                    event_id=f"{self.command_id}:{len(self.events)}",
+                    type=event,
+                    report_id=self.report.id,
+                    at=self.at,
+                    status=Status(self.report.status),
+                    previous_status=from_status,
+                    priority=Priority(self.report.priority),
+                    note=note,
+                    by=public_actor_name(actor),
+                )
+            )
+
+
+def public_actor_name(actor: Actor) -> str | None:
+    """Who made a change, as the public may see it: staff by display name, the reporter never."""
+    return None if actor.role == Role.REPORTER else actor.name
+
+
+async def create_report(
+    session: AsyncSession, command: CreateReport, *, photo: str | None, photo_error: str | None
+) -> list[ReportEvent]:
+    """Persist a new report as ``pending``, or ``rejected`` when its photo could not be used."""
+    now = utcnow()
+    report = Report(
+        id=command.report_id,
+        tracking_token_hash=command.tracking_token_hash,
+        title=command.title,
+        description=command.description,
+        category=command.category,
+        location=command.location,
+        priority=command.priority.value,
+        priority_rank=command.priority.rank,
+        status=Status.PENDING.value,
+        reporter_name=command.reporter_name,
+        reporter_contact=command.reporter_contact,
+        language=command.language,
+        photo=photo,
+        created_at=command.issued_at,
+        updated_at=now,
+    )
+    session.add(report)
+    reporter = Actor(role=Role.REPORTER, name=command.reporter_name)
+    record = _Recorder(session, command.command_id, report, now)
+    record.add(
+        TimelineKind.CREATED,
+        reporter,
+        event="status",
+        from_status=Status.QUEUED,
+        to_status=Status.PENDING,
+    )
+    if photo_error is not None:
+        report.status = Status.REJECTED.value
+        record.add(
+            TimelineKind.STATUS,
+            SYSTEM_ACTOR,
+            event="status",
+            from_status=Status.PENDING,
+            to_status=Status.REJECTED,
+            note=photo_error,
+        )
+    return record.events
+
+
+async def update_report(session: AsyncSession, command: UpdateReport) -> list[ReportEvent]:
+    """Apply a status, priority or assignment change; refusals are recorded, never applied."""
+    report = await _load_for_update(session, command.report_id)
+    record = _Recorder(session, command.command_id, report, utcnow())
+    actor = command.actor
+    if command.priority is not None and command.priority.value != report.priority:
+        old = report.priority
+        report.priority = command.priority.value
+        report.priority_rank = command.priority.rank
+        record.add(TimelineKind.PRIORITY, actor, event="priority", note=f"{old} → {report.priority}")
+    if command.assignee is not None:
+        await _assign(session, report, command.assignee, actor, record)
+    if command.status is not None:
+        _change_status(report, command.status, actor, command.note, record)
+    elif command.note and command.note.strip():
+        record.add(TimelineKind.COMMENT, actor, event="comment", note=command.note.strip())
+    if record.events:
+        report.updated_at = record.at
+    return record.events
+
+
+async def add_comment(session: AsyncSession, command: AddComment) -> list[ReportEvent]:
+    report = await _load_for_update(session, command.report_id)
+    record = _Recorder(session, command.command_id, report, utcnow())
+    record.add(TimelineKind.COMMENT, command.actor, event="comment", note=command.body)
+    report.updated_at = record.at
+    return record.events
+
+
+def _change_status(report: Report, target: Status, actor: Actor, note: str | None, record: _Recorder) -> None:
+    current = Status(report.status)
+    verdict = check_transition(current, target, actor.role, note)
+    if not verdict.allowed:
+        record.add(
+            TimelineKind.REFUSED,
+            actor,
+            event="refused",
+            from_status=current,
+            to_status=target,
+            note=verdict.reason,
+        )
+        return
+    report.status = target.value
+    clean_note = note.strip() if note and note.strip() else None
+    record.add(
+        TimelineKind.STATUS,
+        actor,
+        event="status",
+        from_status=current,
+        to_status=target,
+        note=clean_note,
+    )
+
+
+async def _assign(
+    session: AsyncSession, report: Report, username: str, actor: Actor, record: _Recorder
+) -> None:
+    if username == "":
+        if report.assignee_id is not None:
+            report.assignee_id = None
+            record.add(TimelineKind.ASSIGNMENT, actor, event="assignment", note=None)
+        return
+    user = await session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    if user is None:
+        record.add(TimelineKind.REFUSED, actor, event="refused", note="assignment.unknown_user")
+        return
+    if report.assignee_id != user.id:
+        report.assignee_id = user.id
+        record.add(TimelineKind.ASSIGNMENT, actor, event="assignment", note=user.display_name)
+
+
+async def _load_for_update(session: AsyncSession, report_id: str) -> Report:
+    report = await session.scalar(select(Report).where(Report.id == report_id).with_for_update())
+    if report is None:
+        raise ReportNotPersistedYet(report_id)
+    return report

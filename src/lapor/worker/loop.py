@@ -1,0 +1,197 @@
+"""The worker loop: read in batches, reclaim from the dead, apply, publish, acknowledge."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import secrets
+import socket
+import time
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from lapor.broker import consumer, events, keys
+from lapor.broker.consumer import Entry
+from lapor.config import Settings
+from lapor.domain.commands import decode_command
+from lapor.worker.apply import apply_command, discard_upload
+from lapor.worker.handlers import ReportNotPersistedYet
+
+log = logging.getLogger("lapor.worker")
+
+LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+_NOT_YET_RETRIES = 10
+
+
+def consumer_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(2)}"
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Failures of the database itself (down, locked, restarting): wait and retry, never give up."""
+    if isinstance(exc, OperationalError | InterfaceError | OSError | TimeoutError):
+        return not isinstance(exc, FileNotFoundError)
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+class Worker:
+    """One consumer of the command stream. ``run`` returns after a stop request or, in burst
+    mode, once the stream is drained."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        redis: Redis,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        name: str | None = None,
+        burst: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.redis = redis
+        self.sessions = sessions
+        self.name = name or consumer_name()
+        self.burst = burst
+        self.processed = 0
+        self._stopping = asyncio.Event()
+        self._last_claim = 0.0
+
+    def request_stop(self) -> None:
+        """Warm stop: finish the batch in hand, acknowledge it, then return from ``run``."""
+        self._stopping.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    async def run(self) -> None:
+        await consumer.ensure_group(self.redis)
+        heartbeat = asyncio.create_task(self._heartbeat())
+        log.info("worker %s started", self.name)
+        try:
+            while not self.stopping:
+                try:
+                    batch = await self._next_batch()
+                    if batch:
+                        await self._process(batch)
+                    elif self.burst and await self._drained():
+                        break
+                except (RedisConnectionError, RedisTimeoutError) as exc:
+                    # Unacknowledged entries stay in Redis; nothing is lost by waiting.
+                    log.warning("Redis unavailable (%s); retrying in 1s", exc)
+                    await asyncio.sleep(1)
+        finally:
+            heartbeat.cancel()
+            await self.redis.delete(keys.worker_heartbeat(self.name))
+            log.info("worker %s stopped after %d commands", self.name, self.processed)
+
+    async def _next_batch(self) -> list[Entry]:
+        count = self.settings.worker_batch_size
+        now = time.monotonic()
+        if now - self._last_claim >= self.settings.worker_claim_idle_seconds / 2:
+            self._last_claim = now
+            min_idle = int(self.settings.worker_claim_idle_seconds * 1000)
+            claimed = await consumer.claim_stale(self.redis, self.name, min_idle_ms=min_idle, count=count)
+            if claimed:
+                log.warning("worker %s reclaimed %d stale entries", self.name, len(claimed))
+                return claimed
+        block = 50 if self.burst else self.settings.worker_block_ms
+        return await consumer.read_new(self.redis, self.name, count=count, block_ms=block)
+
+    async def _drained(self) -> bool:
+        info = {g["name"]: g for g in await self.redis.xinfo_groups(keys.COMMANDS)}
+        group = info.get(keys.WORKER_GROUP)
+        if group is None:
+            return True
+        if int(group["pending"]) == 0 and not group.get("lag"):
+            return True
+        # Entries are still pending (ours after a failure, or a dead consumer's): try to reclaim
+        # them as soon as they have been idle long enough.
+        self._last_claim = 0.0
+        await asyncio.sleep(min(0.2, self.settings.worker_claim_idle_seconds / 4))
+        return False
+
+    async def _process(self, batch: Sequence[Entry]) -> None:
+        done: list[str] = []
+        latencies: list[float] = []
+        for entry in batch:
+            if self._stopping.is_set() and self.burst:
+                break
+            outcome = await self._handle(entry)
+            if outcome is None:
+                continue  # left pending for a retry, or dead-lettered
+            done.append(entry.entry_id)
+            latencies.append(outcome)
+        await consumer.ack(self.redis, *done)
+        await self._record_latencies(latencies)
+        self.processed += len(done)
+
+    async def _handle(self, entry: Entry) -> float | None:
+        """Apply one entry; returns its submit-to-commit seconds, or None if not acknowledged."""
+        try:
+            command = decode_command(entry.data)
+        except ValidationError as exc:
+            await self._dead_letter(entry, f"undecodable command: {exc}")
+            return None
+        attempt = 0
+        backoff = 0.05
+        while True:
+            try:
+                outcome = await apply_command(self.sessions, command, self.settings)
+                break
+            except ReportNotPersistedYet:
+                attempt += 1
+                if attempt > _NOT_YET_RETRIES:
+                    await self._failed(entry, "the report of this command does not exist")
+                    return None
+                await asyncio.sleep(0.1 * attempt)
+            except Exception as exc:
+                if not is_transient(exc):
+                    log.exception("command %s (%s) failed", command.command_id, command.type)
+                    await self._failed(entry, f"{type(exc).__name__}: {exc}")
+                    return None
+                if self.stopping:
+                    return None  # leave it pending; a live worker reclaims it
+                log.warning("database unavailable (%s); retrying in %.1fs", type(exc).__name__, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.settings.worker_db_retry_max_seconds)
+        await events.publish(self.redis, outcome.events, maxlen=self.settings.events_maxlen)
+        discard_upload(command, self.settings)
+        return (outcome.events[0].at - command.issued_at).total_seconds() if outcome.events else 0.0
+
+    async def _failed(self, entry: Entry, error: str) -> None:
+        attempts = await consumer.record_failure(self.redis, entry.entry_id)
+        if attempts >= self.settings.worker_max_attempts:
+            await self._dead_letter(entry, error)
+
+    async def _dead_letter(self, entry: Entry, error: str) -> None:
+        log.error("entry %s moved to the dead-letter stream: %s", entry.entry_id, error)
+        await consumer.dead_letter(self.redis, entry, error=error, consumer=self.name)
+
+    async def _record_latencies(self, latencies: list[float]) -> None:
+        if not latencies:
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for seconds in latencies:
+                bucket = next((str(b) for b in LATENCY_BUCKETS if seconds <= b), "+Inf")
+                pipe.hincrby(keys.LATENCY, bucket, 1)
+                pipe.hincrbyfloat(keys.LATENCY, "sum", seconds)
+            await pipe.execute()
+
+    async def _heartbeat(self) -> None:
+        ttl = max(1, int(self.settings.worker_heartbeat_seconds * 3))
+        while True:
+            try:
+                state = {"processed": self.processed, "pid": os.getpid(), "at": time.time()}
+                await self.redis.set(keys.worker_heartbeat(self.name), json.dumps(state), ex=ttl)
+            except (RedisConnectionError, RedisTimeoutError):
+                log.warning("heartbeat: Redis unreachable")
+            await asyncio.sleep(self.settings.worker_heartbeat_seconds)
