@@ -9,6 +9,9 @@ from redis.exceptions import ResponseError
 
 from lapor.broker import keys
 
+# Upper bounds (seconds) of the submit-to-commit histogram the workers keep in Redis.
+LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
 
 @dataclass(frozen=True, slots=True)
 class BrokerStats:

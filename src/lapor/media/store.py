@@ -45,12 +45,20 @@ def photo_name(secret_key: str, command_id: str) -> str:
     return digest[:32]
 
 
+def display_path_name(name: str) -> str:
+    return f"{name}.jpg"
+
+
+def thumbnail_path_name(name: str) -> str:
+    return f"{name}_thumb.jpg"
+
+
 def display_path(photo_dir: Path, name: str) -> Path:
-    return photo_dir / f"{name}.jpg"
+    return photo_dir / display_path_name(name)
 
 
 def thumbnail_path(photo_dir: Path, name: str) -> Path:
-    return photo_dir / f"{name}_thumb.jpg"
+    return photo_dir / thumbnail_path_name(name)
 
 
 def is_photo_file_name(file_name: str) -> bool:

@@ -104,5 +104,5 @@ def _render_photo(command: CreateReport, settings: Settings) -> tuple[str | None
 
 def discard_upload(command: AnyCommand, settings: Settings) -> None:
     """After the commit: the raw upload (with its EXIF) is no longer needed."""
-    if isinstance(command, CreateReport) and command.upload:
+    if isinstance(command, CreateReport) and command.upload and store.is_upload_name(command.upload):
         store.upload_path(settings.upload_dir, command.upload).unlink(missing_ok=True)

@@ -20,14 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lapor.broker import consumer, events, keys
 from lapor.broker.consumer import Entry
+from lapor.broker.stats import LATENCY_BUCKETS
 from lapor.config import Settings
-from lapor.domain.commands import decode_command
+from lapor.domain.commands import CreateReport, decode_command
 from lapor.worker.apply import apply_command, discard_upload
 from lapor.worker.handlers import ReportNotPersistedYet
 
 log = logging.getLogger("lapor.worker")
 
-LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 _NOT_YET_RETRIES = 10
 
 
@@ -164,7 +164,10 @@ class Worker:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.settings.worker_db_retry_max_seconds)
         await events.publish(self.redis, outcome.events, maxlen=self.settings.events_maxlen)
-        discard_upload(command, self.settings)
+        if isinstance(command, CreateReport):
+            # The database answers for the report now; the queued placeholder has done its job.
+            await self.redis.delete(keys.queued_view(command.report_id))
+            discard_upload(command, self.settings)
         return (outcome.events[0].at - command.issued_at).total_seconds() if outcome.events else 0.0
 
     async def _failed(self, entry: Entry, error: str) -> None:

@@ -1,0 +1,67 @@
+"""The API application: built by a factory, with its clients made in the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+
+from lapor import __version__
+from lapor.api.categories import CategoryCache
+from lapor.api.errors import install_error_handlers
+from lapor.api.middleware import BodyLimitMiddleware, MetricsMiddleware, SecurityHeadersMiddleware
+from lapor.api.routes import admin, auth, events, reports, seed, system
+from lapor.api.sse import EventHub
+from lapor.broker.client import connect
+from lapor.broker.intake import check_wait_aof_supported
+from lapor.config import Settings
+from lapor.store.engine import create_engine, create_sessionmaker
+
+log = logging.getLogger("lapor.api")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A new API app; ``settings`` default to the ``LAPOR_*`` environment."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.resolved_database_url)
+        redis = connect(settings.redis_url)
+        if settings.redis_wait_aof:
+            await check_wait_aof_supported(redis)
+        settings.upload_dir.mkdir(parents=True, exist_ok=True)
+        hub = EventHub(redis)
+        await hub.start()
+        app.state.redis = redis
+        app.state.sessions = create_sessionmaker(engine)
+        app.state.categories = CategoryCache(app.state.sessions)
+        app.state.hub = hub
+        try:
+            yield
+        finally:
+            await hub.stop()
+            await redis.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Lapor Kampus API",
+        version=__version__,
+        description="Campus facility complaints: submit, track live, and work through reports.",
+        lifespan=lifespan,
+        docs_url=None,  # Swagger UI would load scripts from a CDN; /openapi.json is the contract
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.metrics_registry = CollectorRegistry(auto_describe=True)
+    install_error_handlers(app)
+    for module in (reports, events, auth, admin, seed, system):
+        app.include_router(module.router)
+    # Outermost first: metrics see every answer, the body limit runs before any parsing.
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, registry=app.state.metrics_registry)
+    return app

@@ -1,0 +1,84 @@
+"""What routes ask for: settings, clients, the caller's language and identity."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lapor.api.errors import Forbidden, Unauthorized, language_of
+from lapor.auth.tokens import InvalidToken, password_fingerprint, read_token
+from lapor.config import Settings
+from lapor.domain.enums import Role
+from lapor.store import queries
+from lapor.store.models import User
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_redis(request: Request) -> Redis:
+    redis: Redis = request.app.state.redis
+    return redis
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A read-only session: the API never writes reports, so there is nothing to commit."""
+    async with request.app.state.sessions() as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+RedisDep = Annotated[Redis, Depends(get_redis)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+LanguageDep = Annotated[str, Depends(language_of)]
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def optional_staff(request: Request, session: SessionDep, settings: SettingsDep) -> User | None:
+    """The signed-in staff member, None for an anonymous caller; a bad token is an error."""
+    token = _bearer(request)
+    if token is None:
+        return None
+    try:
+        claims = read_token(settings.secret_key, token, max_age=settings.token_max_age_seconds)
+    except InvalidToken as exc:
+        raise Unauthorized("auth.expired" if exc.expired else "auth.required") from exc
+    user = await queries.get_user(session, user_id=claims.user_id)
+    if (
+        user is None
+        or not user.active
+        or password_fingerprint(user.password_hash) != claims.password_fingerprint
+    ):
+        raise Unauthorized("auth.required")
+    return user
+
+
+OptionalStaffDep = Annotated[User | None, Depends(optional_staff)]
+
+
+async def current_staff(user: OptionalStaffDep) -> User:
+    if user is None:
+        raise Unauthorized("auth.required")
+    return user
+
+
+StaffDep = Annotated[User, Depends(current_staff)]
+
+
+async def current_admin(user: StaffDep) -> User:
+    if user.role != Role.ADMIN.value:
+        raise Forbidden("auth.forbidden")
+    return user
+
+
+AdminDep = Annotated[User, Depends(current_admin)]

@@ -1,0 +1,152 @@
+"""One exception per failure a user can cause, each answered as ``{"error": {code, message}}``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from lapor.i18n import negotiate, translate
+
+log = logging.getLogger("lapor.api")
+
+
+class LaporError(Exception):
+    """An error a user can act on: an HTTP status, a stable code and a catalogue message."""
+
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message_key: str, /, **params: object) -> None:
+        super().__init__(message_key)
+        self.message_key = message_key
+        self.params = params
+
+
+class ValidationFailed(LaporError):
+    status_code = 422
+    code = "validation_error"
+
+    def __init__(self, problems: list[tuple[str, str, dict[str, object]]]) -> None:
+        """``problems``: (field, message key, params) for each field that is wrong."""
+        super().__init__("error.validation")
+        self.problems = problems
+
+
+class NotFound(LaporError):
+    status_code = 404
+    code = "not_found"
+
+
+class Unauthorized(LaporError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(LaporError):
+    status_code = 403
+    code = "forbidden"
+
+
+class PayloadTooLarge(LaporError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(LaporError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+class TooManyRequests(LaporError):
+    status_code = 429
+    code = "too_many_requests"
+
+
+class ServiceUnavailable(LaporError):
+    status_code = 503
+    code = "service_unavailable"
+
+
+def language_of(request: Request) -> str:
+    return negotiate(request.headers.get("accept-language"), request.cookies.get("lang"))
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def _render(request: Request, exc: LaporError) -> JSONResponse:
+    lang = language_of(request)
+    extra: dict[str, Any] = {}
+    if isinstance(exc, ValidationFailed):
+        fields = {
+            field: translate(key, lang, field=translate(f"name.{field}", lang), **params)
+            for field, key, params in exc.problems
+        }
+        message = translate("error.validation", lang, details="; ".join(fields.values()))
+        extra["fields"] = fields
+    else:
+        message = translate(exc.message_key, lang, **exc.params)
+    headers = {"Retry-After": str(exc.params["seconds"])} if "seconds" in exc.params else None
+    return JSONResponse(error_body(exc.code, message, **extra), status_code=exc.status_code, headers=headers)
+
+
+def validation_problems(errors: Sequence[Any]) -> list[tuple[str, str, dict[str, object]]]:
+    """Translate pydantic's errors into (field, catalogue key, params)."""
+    problems: list[tuple[str, str, dict[str, object]]] = []
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "header")]
+        field = loc[0] if loc else "request"
+        kind = error.get("type", "")
+        ctx = error.get("ctx") or {}
+        if kind == "missing":
+            problems.append((field, "field.required", {}))
+        elif kind == "string_too_short":
+            problems.append((field, "field.too_short", {"min": ctx.get("min_length")}))
+        elif kind == "string_too_long":
+            problems.append((field, "field.too_long", {"max": ctx.get("max_length")}))
+        elif kind in ("enum", "literal_error"):
+            problems.append((field, "field.invalid_choice", {"choices": ctx.get("expected", "")}))
+        elif kind == "json_invalid":
+            problems.append(("request", "error.bad_json", {}))
+        else:
+            problems.append((field, "field.invalid", {}))
+    return problems
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_lapor_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, LaporError)
+        return _render(request, exc)
+
+    async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return _render(request, ValidationFailed(validation_problems(exc.errors())))
+
+    async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        key, code = {
+            404: ("error.not_found", "not_found"),
+            405: ("error.method_not_allowed", "method_not_allowed"),
+            413: ("error.too_large", "payload_too_large"),
+        }.get(exc.status_code, ("error.validation", "bad_request"))
+        params = {"details": str(exc.detail)} if key == "error.validation" else {}
+        lang = language_of(request)
+        body = error_body(code, translate(key, lang, max_mb="?", **params))
+        return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        body = error_body("internal_error", translate("error.internal", language_of(request)))
+        return JSONResponse(body, status_code=500)
+
+    app.add_exception_handler(LaporError, on_lapor_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected)

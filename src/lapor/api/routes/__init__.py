@@ -1,0 +1,1 @@
+"""HTTP routes: thin — parse, authorise, call one function, shape the answer."""

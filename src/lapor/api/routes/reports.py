@@ -1,0 +1,267 @@
+"""Reports: submit, read, list, change, comment, reopen."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from redis.exceptions import RedisError
+
+from lapor.api import intake, lookup
+from lapor.api.deps import LanguageDep, OptionalStaffDep, RedisDep, SessionDep, SettingsDep, StaffDep
+from lapor.api.errors import (
+    Forbidden,
+    NotFound,
+    ServiceUnavailable,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from lapor.api.views import public_report
+from lapor.broker.intake import send_command
+from lapor.domain.commands import Actor, AddComment, UpdateReport
+from lapor.domain.enums import Priority, Role, Status
+from lapor.store import queries
+from lapor.store.models import User
+
+router = APIRouter(prefix="/api", tags=["reports"])
+
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+_SUBMIT_BODY: dict[str, Any] = {
+    "required": True,
+    "content": {
+        content_type: {
+            "schema": {
+                "type": "object",
+                "required": ["reporter_name", "location", "description"],
+                "properties": {
+                    "reporter_name": {"type": "string", "minLength": 1, "maxLength": 120},
+                    "reporter_contact": {"type": "string", "maxLength": 200},
+                    "category": {"type": "string", "maxLength": 40, "default": "other"},
+                    "location": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "description": {"type": "string", "minLength": 10, "maxLength": 4000},
+                    "title": {"type": "string", "maxLength": 200},
+                    "priority": {"type": "string", "enum": [p.value for p in Priority], "default": "normal"},
+                    **(
+                        {"photo": {"type": "string", "format": "binary"}}
+                        if content_type == "multipart/form-data"
+                        else {}
+                    ),
+                },
+            }
+        }
+        for content_type in ("multipart/form-data", "application/x-www-form-urlencoded", "application/json")
+    },
+}
+
+
+class Accepted(BaseModel):
+    id: str
+    tracking_token: str
+    status: Literal["queued"]
+    links: dict[str, str]
+
+
+class CommandAccepted(BaseModel):
+    command_id: str
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(role=Role(user.role), name=user.display_name, user_id=user.id)
+
+
+async def read_fields(request: Request, *, photo_field: str = "photo") -> tuple[dict[str, Any], Any]:
+    """The submitted fields and the photo upload (if any), from a form or JSON body."""
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if content_type in _FORM_TYPES:
+        form = await request.form(max_files=2, max_fields=30)
+        fields = {key: value for key, value in form.items() if isinstance(value, str)}
+        return fields, form.get(photo_field)
+    if content_type == "application/json" or content_type.endswith("+json"):
+        try:
+            body = json.loads(await request.body() or b"null")
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ValidationFailed([("request", "error.bad_json", {})]) from exc
+        if not isinstance(body, dict):
+            raise ValidationFailed([("request", "error.bad_json", {})])
+        return body, None
+    raise UnsupportedMediaType("error.unsupported_media_type")
+
+
+@router.post(
+    "/reports",
+    status_code=202,
+    response_model=Accepted,
+    openapi_extra={"requestBody": _SUBMIT_BODY},
+    summary="Submit a report (form with optional photo, or JSON)",
+    responses={413: {"description": "Body or photo too large"}, 422: {"description": "Invalid field"}},
+)
+async def submit_report(
+    request: Request,
+    settings: SettingsDep,
+    redis: RedisDep,
+    language: LanguageDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    fields, upload = await read_fields(request)
+    submission = intake.parse_submission(fields)
+    photo = await intake.read_photo(upload, settings)
+    submitted = await intake.accept_report(
+        submission,
+        photo,
+        settings=settings,
+        redis=redis,
+        categories=request.app.state.categories,
+        idempotency_key=idempotency_key,
+        language=language,
+    )
+    answer = submitted.answer
+    return JSONResponse(answer, status_code=202, headers={"Location": answer["links"]["self"]})
+
+
+@router.get("/reports/{report_id}", summary="One report: the public view (staff also see the reporter)")
+async def get_report(
+    report_id: str, session: SessionDep, redis: RedisDep, language: LanguageDep, staff: OptionalStaffDep
+) -> dict[str, Any]:
+    return await lookup.report_view(session, redis, report_id, language=language, staff=staff is not None)
+
+
+@router.get("/reports", summary="List reports, newest first, with filters and keyset pagination")
+async def list_reports(
+    session: SessionDep,
+    language: LanguageDep,
+    staff: OptionalStaffDep,
+    status: Annotated[list[Status] | None, Query()] = None,
+    priority: Annotated[list[Priority] | None, Query()] = None,
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    sort: Literal["newest", "oldest", "priority"] = "newest",
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> dict[str, Any]:
+    filters = queries.ReportFilters(status=status, priority=priority, category=category, q=q or None)
+    try:
+        rows, next_cursor = await queries.list_reports(
+            session, filters=filters, sort=sort, limit=limit, cursor=cursor
+        )
+    except queries.InvalidCursor as exc:
+        raise ValidationFailed([("cursor", "field.invalid", {})]) from exc
+    names = await queries.display_names(session, user_ids={r.assignee_id for r in rows if r.assignee_id})
+    items = [
+        public_report(
+            row,
+            assignee=names.get(row.assignee_id) if row.assignee_id else None,
+            timeline=None,
+            language=language,
+            staff=staff is not None,
+        )
+        for row in rows
+    ]
+    return {"items": items, "next_cursor": next_cursor}
+
+
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+
+class ReportChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["pending", "in_progress", "resolved", "rejected"] | None = None
+    priority: Priority | None = None
+    assignee: Annotated[str, Field(max_length=64)] | None = Field(
+        default=None, description='A staff username; "" unassigns'
+    )
+    note: Note | None = None
+
+
+@router.patch(
+    "/reports/{report_id}", status_code=202, response_model=CommandAccepted, summary="Change a report (staff)"
+)
+async def change_report(
+    report_id: str,
+    change: ReportChange,
+    user: StaffDep,
+    session: SessionDep,
+    redis: RedisDep,
+    settings: SettingsDep,
+) -> dict[str, str]:
+    if change.status is None and change.priority is None and change.assignee is None and not change.note:
+        raise ValidationFailed([("request", "error.nothing_to_change", {})])
+    report_id = await lookup.require_report(session, redis, report_id)
+    command = UpdateReport(
+        report_id=report_id,
+        actor=actor_of(user),
+        status=Status(change.status) if change.status else None,
+        priority=change.priority,
+        assignee=change.assignee,
+        note=change.note or None,
+    )
+    return await _send(redis, command, settings)
+
+
+class CommentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+@router.post(
+    "/reports/{report_id}/comments",
+    status_code=202,
+    response_model=CommandAccepted,
+    summary="Comment (staff)",
+)
+async def comment(
+    report_id: str,
+    comment: CommentIn,
+    user: StaffDep,
+    session: SessionDep,
+    redis: RedisDep,
+    settings: SettingsDep,
+) -> dict[str, str]:
+    report_id = await lookup.require_report(session, redis, report_id)
+    return await _send(
+        redis, AddComment(report_id=report_id, actor=actor_of(user), body=comment.body), settings
+    )
+
+
+class ReopenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tracking_token: Annotated[str, Field(min_length=1, max_length=200)]
+    note: Note | None = None
+
+
+@router.post(
+    "/reports/{report_id}/reopen",
+    status_code=202,
+    response_model=CommandAccepted,
+    summary="The reporter says a resolved report is not fixed",
+)
+async def reopen(
+    report_id: str, body: ReopenIn, session: SessionDep, redis: RedisDep, settings: SettingsDep
+) -> dict[str, str]:
+    report = await queries.get_report(session, report_id=lookup.check_report_id(report_id))
+    if report is None:
+        raise NotFound("error.report_not_found")
+    if not hmac.compare_digest(report.tracking_token_hash, intake.hash_tracking_token(body.tracking_token)):
+        raise Forbidden("error.tracking_token")
+    command = UpdateReport(
+        report_id=report.id,
+        actor=Actor(role=Role.REPORTER, name=report.reporter_name),
+        status=Status.PENDING,
+        note=body.note or None,
+    )
+    return await _send(redis, command, settings)
+
+
+async def _send(redis: RedisDep, command: UpdateReport | AddComment, settings: SettingsDep) -> dict[str, str]:
+    try:
+        await send_command(redis, command, wait_aof=settings.redis_wait_aof)
+    except (RedisError, OSError) as exc:
+        raise ServiceUnavailable("error.broker_unavailable") from exc
+    return {"command_id": command.command_id}

@@ -1,0 +1,160 @@
+"""The seed project's API, kept so its pages and scripts still work — with its holes closed.
+
+The original let anyone change any status and published every reporter's name; here those
+two endpoints need a staff token.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+
+from lapor.api import intake, lookup
+from lapor.api.deps import LanguageDep, RedisDep, SessionDep, SettingsDep, StaffDep
+from lapor.api.routes.reports import CommandAccepted, _send, actor_of, read_fields
+from lapor.api.views import photo_urls
+from lapor.broker.stats import broker_stats
+from lapor.domain.commands import UpdateReport
+from lapor.domain.enums import Priority, Status
+from lapor.i18n import translate
+from lapor.store import queries
+
+router = APIRouter(prefix="/api", tags=["seed compatibility"])
+
+SEED_PRIORITY = {"Darurat": Priority.EMERGENCY, "Sedang": Priority.MEDIUM, "Biasa": Priority.NORMAL}
+PRIORITY_SEED = {value: key for key, value in SEED_PRIORITY.items()}
+SEED_STATUS = {"PENDING": Status.PENDING, "DIPROSES_TEKNISI": Status.IN_PROGRESS, "SELESAI": Status.RESOLVED}
+STATUS_SEED = {
+    Status.QUEUED.value: "PENDING",
+    Status.PENDING.value: "PENDING",
+    Status.IN_PROGRESS.value: "DIPROSES_TEKNISI",
+    Status.RESOLVED.value: "SELESAI",
+    Status.REJECTED.value: "DITOLAK",
+}
+
+_SEED_BODY: dict[str, Any] = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["nama", "lokasi", "deskripsi"],
+                "properties": {
+                    "nama": {"type": "string", "minLength": 1, "maxLength": 120},
+                    "lokasi": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "deskripsi": {"type": "string", "minLength": 10, "maxLength": 4000},
+                    "prioritas": {"type": "string", "enum": list(SEED_PRIORITY)},
+                    "foto": {"type": "string", "format": "binary"},
+                },
+            }
+        }
+    },
+}
+
+
+def seed_view(view: dict[str, Any], *, staff: dict[str, Any] | None = None) -> dict[str, Any]:
+    shaped = {
+        "id_laporan": view["id"],
+        "lokasi": view["location"],
+        "deskripsi": view["description"],
+        "prioritas": PRIORITY_SEED.get(Priority(view["priority"]), "Biasa"),
+        "status": STATUS_SEED.get(view["status"], "PENDING"),
+        "foto": view.get("photo_url"),
+        "waktu": view["created_at"],
+    }
+    if staff is not None:
+        shaped["nama"] = staff.get("reporter_name")
+    return shaped
+
+
+@router.post(
+    "/lapor", status_code=202, openapi_extra={"requestBody": _SEED_BODY}, summary="Seed: submit a report"
+)
+async def lapor(
+    request: Request, settings: SettingsDep, redis: RedisDep, language: LanguageDep
+) -> JSONResponse:
+    fields, form_photo = await read_fields(request, photo_field="foto")
+    prioritas = fields.get("prioritas") or "Biasa"
+    submission = intake.parse_submission(
+        {
+            "reporter_name": fields.get("nama"),
+            "location": fields.get("lokasi"),
+            "description": fields.get("deskripsi"),
+            "priority": SEED_PRIORITY.get(prioritas, prioritas),
+            "category": "other",
+        }
+    )
+    photo = await intake.read_photo(form_photo, settings)
+    submitted = await intake.accept_report(
+        submission,
+        photo,
+        settings=settings,
+        redis=redis,
+        categories=request.app.state.categories,
+        idempotency_key=request.headers.get("idempotency-key"),
+        language=language,
+    )
+    body = {
+        "message": translate("seed.accepted", language),
+        "id_laporan": submitted.answer["id"],
+        "status": "PENDING",
+        "tracking_token": submitted.answer["tracking_token"],
+    }
+    return JSONResponse(body, status_code=202)
+
+
+@router.get("/lapor/{report_id}", summary="Seed: one report in the seed's shape")
+async def lapor_status(
+    report_id: str, session: SessionDep, redis: RedisDep, language: LanguageDep
+) -> dict[str, Any]:
+    view = await lookup.report_view(session, redis, report_id, language=language, staff=False)
+    return seed_view(view)
+
+
+@router.get("/antrean", summary="Seed: how many reports wait in the queue")
+async def antrean(redis: RedisDep) -> dict[str, int]:
+    stats = await broker_stats(redis)
+    return {"jumlah_antrean": stats.waiting + stats.pending}
+
+
+class SeedStatusChange(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    status: Literal["PENDING", "DIPROSES_TEKNISI", "SELESAI"]
+
+
+@router.put(
+    "/lapor/{report_id}", status_code=202, response_model=CommandAccepted, summary="Seed: set status (staff)"
+)
+async def lapor_set_status(
+    report_id: str,
+    change: SeedStatusChange,
+    user: StaffDep,
+    session: SessionDep,
+    redis: RedisDep,
+    settings: SettingsDep,
+) -> dict[str, str]:
+    report_id = await lookup.require_report(session, redis, report_id)
+    command = UpdateReport(report_id=report_id, actor=actor_of(user), status=SEED_STATUS[change.status])
+    return await _send(redis, command, settings)
+
+
+@router.get("/semua_laporan", summary="Seed: every report (staff), newest first, at most 1000")
+async def semua_laporan(user: StaffDep, session: SessionDep, language: LanguageDep) -> list[dict[str, Any]]:
+    rows, _ = await queries.list_reports(session, filters=queries.ReportFilters(), limit=1000)
+    result = []
+    for row in rows:
+        view = {
+            "id": row.id,
+            "location": row.location,
+            "description": row.description,
+            "priority": row.priority,
+            "status": row.status,
+            "photo_url": photo_urls(row.photo)[0],
+            "created_at": row.created_at,
+        }
+        result.append(seed_view(view, staff={"reporter_name": row.reporter_name}))
+    return result

@@ -1,0 +1,124 @@
+"""Health, readiness, metrics, categories and photo files."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import text
+
+from lapor.api.deps import LanguageDep, RedisDep, SettingsDep
+from lapor.api.errors import NotFound
+from lapor.broker import keys
+from lapor.broker.stats import LATENCY_BUCKETS, BrokerStats, broker_stats
+from lapor.media import store
+
+router = APIRouter(tags=["system"])
+
+
+@router.get("/healthz", summary="The process is alive")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Redis and the database answer")
+async def readyz(request: Request, redis: RedisDep) -> JSONResponse:
+    checks = {"redis": await _check(redis.ping()), "database": await _check(_ping_database(request))}
+    ready = all(value == "ok" for value in checks.values())
+    return JSONResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503
+    )
+
+
+async def _ping_database(request: Request) -> None:
+    async with request.app.state.sessions() as session:
+        await session.execute(text("SELECT 1"))
+
+
+async def _check(probe: Any) -> str:
+    try:
+        await asyncio.wait_for(probe, timeout=2)
+    except Exception as exc:  # any failure means "not ready"; the type is the useful part
+        return f"error: {type(exc).__name__}"
+    return "ok"
+
+
+@router.get("/api/categories", summary="Report categories")
+async def categories(request: Request, language: LanguageDep) -> dict[str, Any]:
+    items = await request.app.state.categories.items()
+    return {
+        "items": [
+            {
+                "slug": c["slug"],
+                "name": c["name_en"] if language == "en" else c["name_id"],
+                "name_id": c["name_id"],
+                "name_en": c["name_en"],
+            }
+            for c in items
+        ]
+    }
+
+
+@router.get("/media/photos/{file_name}", include_in_schema=False)
+async def photo(file_name: str, settings: SettingsDep) -> FileResponse:
+    if not store.is_photo_file_name(file_name):
+        raise NotFound("error.not_found")
+    path = settings.photo_dir / file_name
+    if not path.is_file():
+        raise NotFound("error.not_found")
+    return FileResponse(
+        path,
+        media_type="image/jpeg",
+        headers={"Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+class _Snapshot(Collector):
+    """Broker figures read from Redis just now, so every API process reports the same truth."""
+
+    def __init__(self, stats: BrokerStats, latency: dict[str, str], connections: int) -> None:
+        self.stats, self.latency, self.connections = stats, latency, connections
+
+    def collect(self) -> Any:
+        s = self.stats
+        yield GaugeMetricFamily("lapor_queue_waiting", "Commands no worker has read yet", value=s.waiting)
+        yield GaugeMetricFamily("lapor_queue_pending", "Commands read but not acknowledged", value=s.pending)
+        per = GaugeMetricFamily(
+            "lapor_queue_pending_by_consumer", "Pending commands per consumer", labels=["consumer"]
+        )
+        for name, count in s.pending_per_consumer.items():
+            per.add_metric([name], count)
+        yield per
+        yield GaugeMetricFamily(
+            "lapor_dead_letters", "Commands in the dead-letter stream", value=s.dead_letters
+        )
+        yield GaugeMetricFamily(
+            "lapor_workers_live", "Workers with a live heartbeat", value=len(s.live_workers)
+        )
+        yield GaugeMetricFamily(
+            "lapor_sse_connections", "Open event streams in this process", value=self.connections
+        )
+        buckets, cumulative = [], 0
+        for bound in (*[str(b) for b in LATENCY_BUCKETS], "+Inf"):
+            cumulative += int(self.latency.get(bound, 0))
+            buckets.append((bound, cumulative))
+        yield HistogramMetricFamily(
+            "lapor_processing_latency_seconds",
+            "Submit-to-commit time of commands, all workers",
+            buckets=buckets,
+            sum_value=float(self.latency.get("sum", 0.0)),
+        )
+
+
+@router.get("/metrics", response_class=PlainTextResponse, summary="Prometheus metrics")
+async def metrics(request: Request, redis: RedisDep) -> PlainTextResponse:
+    latency: Any = await redis.hgetall(keys.LATENCY)
+    snapshot = CollectorRegistry(auto_describe=False)
+    snapshot.register(_Snapshot(await broker_stats(redis), latency, request.app.state.hub.connections))
+    body = generate_latest(request.app.state.metrics_registry) + generate_latest(snapshot)
+    return PlainTextResponse(body, media_type="text/plain; version=0.0.4")

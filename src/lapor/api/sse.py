@@ -1,0 +1,199 @@
+"""Server-Sent Events from the ``lapor:events`` stream.
+
+One reader per API process tails the stream and fans each event out to the connections that
+want it, so a thousand open pages cost one Redis connection, not a thousand. A connection
+registers before it reads its backlog, so no event can fall between the two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from lapor.broker import events, keys
+
+log = logging.getLogger("lapor.sse")
+
+_QUEUE_LIMIT = 1000
+
+
+def stream_id_key(stream_id: str) -> tuple[int, int]:
+    millis, _, seq = stream_id.partition("-")
+    return int(millis), int(seq or 0)
+
+
+def is_stream_id(value: str) -> bool:
+    try:
+        stream_id_key(value)
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(eq=False)
+class Subscription:
+    report_id: str | None  # None: every report (the staff stream)
+    queue: asyncio.Queue[tuple[str, dict[str, Any]]] = field(
+        default_factory=lambda: asyncio.Queue(maxsize=_QUEUE_LIMIT)
+    )
+    lagged: bool = False  # too slow to keep up: its stream ends and the browser resumes by id
+
+
+class EventHub:
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+        self._subscribers: set[Subscription] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def connections(self) -> int:
+        return len(self._subscribers)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._pump(), name="lapor-event-hub")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def subscribe(self, report_id: str | None) -> Subscription:
+        subscription = Subscription(report_id)
+        self._subscribers.add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        self._subscribers.discard(subscription)
+
+    async def _pump(self) -> None:
+        last_id = "$"
+        while True:
+            try:
+                if last_id == "$":
+                    last_id = await events.last_event_id(self._redis)
+                batch = await events.read_after(self._redis, last_id, count=500, block_ms=5000)
+            except (RedisError, OSError) as exc:
+                log.warning("event stream unreachable (%s); retrying", exc)
+                await asyncio.sleep(1)
+                continue
+            for entry_id, fields in batch:
+                last_id = entry_id
+                self._dispatch(entry_id, fields)
+
+    def _dispatch(self, entry_id: str, fields: dict[str, str]) -> None:
+        report_id = fields.get("report_id")
+        payload: dict[str, Any] | None = None
+        for subscription in list(self._subscribers):
+            if subscription.report_id not in (None, report_id):
+                continue
+            payload = payload or json.loads(fields.get("data", "{}"))
+            try:
+                subscription.queue.put_nowait((entry_id, payload))
+            except asyncio.QueueFull:
+                subscription.lagged = True
+
+
+def format_event(event_type: str, event_id: str | None, data: dict[str, Any]) -> str:
+    lines = [f"event: {event_type}"]
+    if event_id:
+        lines.append(f"id: {event_id}")
+    lines.append("data: " + json.dumps(data, default=str, separators=(",", ":")))
+    return "\n".join(lines) + "\n\n"
+
+
+def client_payload(event: dict[str, Any]) -> dict[str, Any]:
+    """What a browser gets: the report, its status, when, and a note (never internal fields)."""
+    return {
+        "id": event.get("report_id"),
+        "type": event.get("type"),
+        "status": event.get("status"),
+        "previous_status": event.get("previous_status"),
+        "priority": event.get("priority"),
+        "at": event.get("at"),
+        "note": event.get("note"),
+        "by": event.get("by"),
+    }
+
+
+async def backlog(
+    redis: Redis, after_id: str, report_id: str | None
+) -> tuple[list[tuple[str, dict[str, Any]]], bool]:
+    """Events after ``after_id`` for one report (or all); and whether the stream was trimmed past it."""
+    first: Any = await redis.xrange(keys.EVENTS, count=1)
+    trimmed = bool(first) and stream_id_key(str(first[0][0])) > stream_id_key(after_id) and after_id != "0-0"
+    found: list[tuple[str, dict[str, Any]]] = []
+    cursor = after_id
+    while True:
+        chunk = await events.read_after(redis, cursor, count=1000)
+        if not chunk:
+            return found, trimmed
+        for entry_id, fields in chunk:
+            cursor = entry_id
+            if report_id is None or fields.get("report_id") == report_id:
+                found.append((entry_id, json.loads(fields.get("data", "{}"))))
+
+
+async def event_stream(
+    hub: EventHub,
+    redis: Redis,
+    *,
+    report_id: str | None,
+    last_event_id: str | None,
+    snapshot: Callable[[], Awaitable[dict[str, Any] | None]] | None,
+    keepalive_seconds: float,
+    max_seconds: float,
+) -> AsyncIterator[str]:
+    """The SSE body for one connection: backlog or snapshot, then live events, with keep-alives.
+
+    The connection's lifetime is capped so that long-lived streams spread over API processes
+    after a deploy; the browser reconnects with ``Last-Event-ID`` and misses nothing.
+    """
+    subscription = hub.subscribe(report_id)
+    try:
+        yield "retry: 3000\n\n"
+        sent = (0, 0)
+        start_id = last_event_id
+        trimmed = False
+        if start_id is not None:
+            pending, trimmed = await backlog(redis, start_id, report_id)
+            sent = stream_id_key(start_id)
+        if start_id is None or trimmed:
+            # No cursor (a first visit) or a cursor older than the stream keeps: start from the
+            # current state, stamped with the newest event id so the next reconnect resumes there.
+            newest = await events.last_event_id(redis)
+            pending = []
+            state = await snapshot() if snapshot is not None else None
+            if state is not None:
+                yield format_event("status", newest, state)
+            sent = max(sent, stream_id_key(newest))
+        for entry_id, event in pending:
+            if stream_id_key(entry_id) > sent:
+                sent = stream_id_key(entry_id)
+                yield format_event(event.get("type", "status"), entry_id, client_payload(event))
+        deadline = asyncio.get_running_loop().time() + max_seconds
+        while not subscription.lagged:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                return
+            try:
+                entry_id, event = await asyncio.wait_for(
+                    subscription.queue.get(), timeout=min(keepalive_seconds, remaining)
+                )
+            except TimeoutError:
+                yield ": keep-alive\n\n"
+                continue
+            if stream_id_key(entry_id) <= sent:
+                continue  # already sent from the backlog
+            sent = stream_id_key(entry_id)
+            yield format_event(event.get("type", "status"), entry_id, client_payload(event))
+    finally:
+        hub.unsubscribe(subscription)

@@ -1,0 +1,104 @@
+"""How reports look from outside: the public view, the staff view, the queued placeholder."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from lapor.domain.commands import CreateReport
+from lapor.domain.enums import Role, Status
+from lapor.i18n import MESSAGES, translate
+from lapor.media import store
+from lapor.store.models import Report, TimelineEntry
+
+
+def report_links(report_id: str) -> dict[str, str]:
+    return {"self": f"/api/reports/{report_id}", "events": f"/api/reports/{report_id}/events"}
+
+
+def photo_urls(photo: str | None) -> tuple[str | None, str | None]:
+    if not photo:
+        return None, None
+    return (
+        f"/media/photos/{store.display_path_name(photo)}",
+        f"/media/photos/{store.thumbnail_path_name(photo)}",
+    )
+
+
+def public_report(
+    report: Report,
+    *,
+    assignee: str | None,
+    timeline: list[TimelineEntry] | None,
+    language: str,
+    staff: bool = False,
+) -> dict[str, Any]:
+    """The view anyone with the id may see; ``staff`` adds the reporter's name and contact."""
+    photo_url, thumbnail_url = photo_urls(report.photo)
+    view: dict[str, Any] = {
+        "id": report.id,
+        "title": report.title,
+        "description": report.description,
+        "category": report.category,
+        "location": report.location,
+        "priority": report.priority,
+        "status": report.status,
+        "created_at": report.created_at,
+        "updated_at": report.updated_at,
+        "photo_url": photo_url,
+        "thumbnail_url": thumbnail_url,
+        "assignee": assignee,
+        "links": report_links(report.id),
+    }
+    if timeline is not None:
+        view["timeline"] = [timeline_entry(entry, language) for entry in timeline]
+    if staff:
+        view["reporter_name"] = report.reporter_name
+        view["reporter_contact"] = report.reporter_contact
+        view["language"] = report.language
+    return view
+
+
+def timeline_entry(entry: TimelineEntry, language: str) -> dict[str, Any]:
+    note = entry.note
+    if note is not None and note in MESSAGES:
+        note = translate(note, language)  # notes the worker wrote as catalogue keys
+    return {
+        "at": entry.at,
+        "kind": entry.kind,
+        "status": entry.to_status,
+        "from_status": entry.from_status,
+        "note": note,
+        "by": None if entry.actor_role == Role.REPORTER.value else entry.actor_name,
+    }
+
+
+def queued_report(command: CreateReport, *, has_photo: bool) -> dict[str, Any]:
+    """What GET answers between the 202 and the worker's commit: status ``queued``, never 404."""
+    at: datetime = command.issued_at
+    return {
+        "id": command.report_id,
+        "title": command.title,
+        "description": command.description,
+        "category": command.category,
+        "location": command.location,
+        "priority": command.priority.value,
+        "status": Status.QUEUED.value,
+        "created_at": at.isoformat(),
+        "updated_at": at.isoformat(),
+        "photo_url": None,
+        "thumbnail_url": None,
+        "photo_pending": has_photo,
+        "assignee": None,
+        "links": report_links(command.report_id),
+        "timeline": [
+            {
+                "at": at.isoformat(),
+                "kind": "queued",
+                "status": "queued",
+                "from_status": None,
+                "note": None,
+                "by": None,
+            }
+        ],
+    }

@@ -1,0 +1,1 @@
+"""Staff accounts: password hashing and signed access tokens."""

@@ -1,0 +1,192 @@
+"""The one command-line entry point: ``lapor up|api|worker|db|user|status|dlq``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import click
+from pydantic import ValidationError
+
+from lapor.config import Settings
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"LAPOR_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise click.ClickException(f"invalid configuration: {problems}") from exc
+
+
+def _run(main: Callable[[], Awaitable[T]]) -> T:
+    try:
+        return asyncio.run(main())  # type: ignore[arg-type]
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+@click.group()
+@click.option("--log-level", default="INFO", show_default=True, help="DEBUG, INFO, WARNING or ERROR")
+def main(log_level: str) -> None:
+    """Lapor Kampus: campus facility complaints over a reliable Redis Streams pipeline."""
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+
+
+@main.command()
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes")
+@click.option(
+    "--simulate-repairs",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    metavar="SECONDS",
+    help="A simulated technician starts each new report after SECONDS and resolves it SECONDS later",
+)
+def up(workers: int, simulate_repairs: float | None) -> None:
+    """Run the API and workers together (development and demos); Ctrl-C stops everything."""
+    from lapor.supervisor import run_all
+
+    sys.exit(_run(lambda: run_all(_settings(), workers=workers, simulate_repairs=simulate_repairs)))
+
+
+@main.command()
+@click.option("--host", default=None, help="Default: LAPOR_HOST")
+@click.option("--port", default=None, type=int, help="Default: LAPOR_PORT")
+@click.option(
+    "--workers", default=None, type=click.IntRange(1, 256), help="Processes; default: one per CPU core"
+)
+def api(host: str | None, port: int | None, workers: int | None) -> None:
+    """Run the HTTP API (uvicorn with uvloop and httptools)."""
+    import uvicorn
+
+    settings = _settings()
+    uvicorn.run(
+        "lapor.api.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.effective_api_workers,
+        loop="uvloop",
+        http="httptools",
+        proxy_headers=True,
+        access_log=False,
+        log_level="info",
+        timeout_graceful_shutdown=5,
+    )
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Drain the queue, then exit")
+@click.option("--check", is_flag=True, help="Exit 0 if a live worker is seen, 1 otherwise")
+def worker(burst: bool, check: bool) -> None:
+    """Apply commands from the stream to the database (the only writer of reports)."""
+    from lapor.worker.main import check_workers, run_worker
+
+    settings = _settings()
+    if check:
+        names = _run(lambda: check_workers(settings))
+        click.echo(f"live workers: {', '.join(names)}" if names else "no live worker")
+        sys.exit(0 if names else 1)
+    _run(lambda: run_worker(settings, burst=burst))
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Create or migrate the database schema to the newest version."""
+    from lapor.store.migrate import upgrade as do_upgrade
+
+    settings = _settings()
+    try:
+        do_upgrade(settings.resolved_database_url)
+    except Exception as exc:
+        raise click.ClickException(f"migration failed: {type(exc).__name__}: {exc}") from exc
+    click.echo("database is up to date")
+
+
+@main.group()
+def user() -> None:
+    """Staff accounts."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "technician"]), required=True)
+@click.option("--name", "display_name", default=None, help="Display name (default: the username)")
+@click.option(
+    "--password",
+    envvar="LAPOR_PASSWORD",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Read from LAPOR_PASSWORD, else prompted",
+)
+@click.option("--update", is_flag=True, help="Change the password, role and name of an existing account")
+def user_add(username: str, role: str, display_name: str | None, password: str, update: bool) -> None:
+    """Create a staff account (operator tool: writes the database directly)."""
+    from lapor.store.users import UserExists, add_user
+
+    if len(password) < 10:
+        raise click.ClickException("the password must be at least 10 characters")
+    settings = _settings()
+    try:
+        created = _run(
+            lambda: add_user(
+                settings.resolved_database_url,
+                username=username,
+                role=role,
+                display_name=display_name or username,
+                password=password,
+                update=update,
+            )
+        )
+    except UserExists as exc:
+        raise click.ClickException(f"user {username!r} already exists; pass --update to change it") from exc
+    click.echo(f"{'created' if created else 'updated'} {role} {username!r}")
+
+
+@main.command()
+def status() -> None:
+    """Queue length, pending entries per consumer, dead letters and live workers."""
+    from lapor.worker.main import print_status
+
+    _run(lambda: print_status(_settings(), click.echo))
+
+
+@main.group()
+def dlq() -> None:
+    """Dead letters: commands that kept failing."""
+
+
+@dlq.command("list")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000))
+def dlq_list(limit: int) -> None:
+    """Show the newest dead letters with their errors."""
+    from lapor.worker.main import print_dead_letters
+
+    _run(lambda: print_dead_letters(_settings(), click.echo, limit=limit))
+
+
+@dlq.command("replay")
+@click.argument("dead_id")
+def dlq_replay(dead_id: str) -> None:
+    """Put dead letter DEAD_ID back on the command stream."""
+    from lapor.worker.main import replay_dead_letter
+
+    new_id = _run(lambda: replay_dead_letter(_settings(), dead_id))
+    if new_id is None:
+        raise click.ClickException(f"no dead letter {dead_id}")
+    click.echo(f"replayed as {new_id}")

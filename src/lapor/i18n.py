@@ -1,0 +1,184 @@
+"""The one message catalogue: every user-facing string, Indonesian first, English second."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Language = Literal["id", "en"]
+LANGUAGES: tuple[Language, ...] = ("id", "en")
+DEFAULT_LANGUAGE: Language = "id"
+
+MESSAGES: dict[str, dict[Language, str]] = {
+    # Request validation
+    "error.validation": {
+        "id": "Isian tidak valid: {details}",
+        "en": "Some fields are not valid: {details}",
+    },
+    "field.required": {"id": "{field} wajib diisi", "en": "{field} is required"},
+    "field.too_short": {
+        "id": "{field} minimal {min} karakter",
+        "en": "{field} must be at least {min} characters",
+    },
+    "field.too_long": {
+        "id": "{field} maksimal {max} karakter",
+        "en": "{field} must be at most {max} characters",
+    },
+    "field.invalid_choice": {
+        "id": "{field} harus salah satu dari: {choices}",
+        "en": "{field} must be one of: {choices}",
+    },
+    "field.invalid": {"id": "{field} tidak valid", "en": "{field} is not valid"},
+    "error.bad_json": {
+        "id": "Isi permintaan bukan JSON yang valid",
+        "en": "The request body is not valid JSON",
+    },
+    "error.unsupported_media_type": {
+        "id": "Kirim formulir (multipart/form-data atau x-www-form-urlencoded) atau JSON",
+        "en": "Send a form (multipart/form-data or x-www-form-urlencoded) or JSON",
+    },
+    "error.too_large": {
+        "id": "Kiriman terlalu besar: maksimal {max_mb} MB",
+        "en": "The request is too large: at most {max_mb} MB",
+    },
+    "error.not_found": {"id": "Halaman atau data tidak ditemukan", "en": "Not found"},
+    "error.method_not_allowed": {
+        "id": "Metode ini tidak diizinkan di alamat ini",
+        "en": "This method is not allowed here",
+    },
+    "error.report_not_found": {
+        "id": "Laporan tidak ditemukan; periksa nomor laporan",
+        "en": "Report not found; check the report number",
+    },
+    "error.unknown_category": {
+        "id": "Kategori tidak dikenal; pilih salah satu dari: {choices}",
+        "en": "Unknown category; choose one of: {choices}",
+    },
+    "error.idempotency_key": {
+        "id": "Idempotency-Key harus 1–200 karakter yang terlihat",
+        "en": "Idempotency-Key must be 1–200 visible characters",
+    },
+    "error.broker_unavailable": {
+        "id": "Layanan sedang sibuk; laporan belum diterima. Coba lagi sebentar lagi",
+        "en": "The service is busy; the report was not accepted. Please try again shortly",
+    },
+    "error.internal": {
+        "id": "Terjadi kesalahan di server; coba lagi. Jika berulang, hubungi pengelola",
+        "en": "Something went wrong on the server; try again. If it persists, contact the operator",
+    },
+    "error.nothing_to_change": {
+        "id": "Tidak ada perubahan: kirim status, priority, assignee atau note",
+        "en": "Nothing to change: send status, priority, assignee or note",
+    },
+    "error.tracking_token": {
+        "id": "Token pelacakan salah untuk laporan ini",
+        "en": "The tracking token does not match this report",
+    },
+    "error.dead_letter_not_found": {
+        "id": "Pesan gagal tersebut tidak ditemukan",
+        "en": "That dead letter was not found",
+    },
+    # Authentication and authorisation
+    "auth.invalid_credentials": {
+        "id": "Nama pengguna atau kata sandi salah",
+        "en": "Wrong username or password",
+    },
+    "auth.required": {
+        "id": "Silakan masuk sebagai staf terlebih dahulu",
+        "en": "Please sign in as staff first",
+    },
+    "auth.expired": {
+        "id": "Sesi Anda sudah berakhir; silakan masuk lagi",
+        "en": "Your session has expired; please sign in again",
+    },
+    "auth.forbidden": {
+        "id": "Hanya admin yang boleh melakukan ini",
+        "en": "Only an admin may do this",
+    },
+    "auth.too_many_attempts": {
+        "id": "Terlalu banyak percobaan masuk; coba lagi dalam {seconds} detik",
+        "en": "Too many sign-in attempts; try again in {seconds} seconds",
+    },
+    # Photos
+    "photo.too_large": {
+        "id": "Foto terlalu besar: maksimal {max_mb} MB",
+        "en": "The photo is too large: at most {max_mb} MB",
+    },
+    "photo.not_an_image": {
+        "id": "Berkas foto bukan gambar; kirim JPEG, PNG, WebP atau HEIC",
+        "en": "The photo file is not an image; send a JPEG, PNG, WebP or HEIC",
+    },
+    "photo.unsupported_format": {
+        "id": "Format foto tidak didukung; kirim JPEG, PNG, WebP atau HEIC",
+        "en": "This photo format is not supported; send a JPEG, PNG, WebP or HEIC",
+    },
+    "photo.too_many_pixels": {
+        "id": "Resolusi foto terlalu besar; kirim foto biasa dari kamera",
+        "en": "The photo's resolution is too large; send an ordinary camera photo",
+    },
+    "photo.unreadable": {
+        "id": "Foto rusak dan tidak dapat dibaca",
+        "en": "The photo is damaged and cannot be read",
+    },
+    # Timeline notes written by the worker
+    "transition.same_status": {
+        "id": "Ditolak: laporan sudah berstatus itu",
+        "en": "Refused: the report already has that status",
+    },
+    "transition.not_allowed": {
+        "id": "Ditolak: perubahan status ini tidak diizinkan",
+        "en": "Refused: this status change is not allowed",
+    },
+    "transition.forbidden_role": {
+        "id": "Ditolak: Anda tidak berwenang melakukan perubahan ini",
+        "en": "Refused: you may not make this change",
+    },
+    "transition.note_required": {
+        "id": "Ditolak: penolakan laporan harus disertai alasan",
+        "en": "Refused: rejecting a report needs a reason",
+    },
+    "assignment.unknown_user": {
+        "id": "Ditolak: petugas tidak dikenal atau tidak aktif",
+        "en": "Refused: unknown or inactive staff member",
+    },
+    # Seed compatibility
+    "seed.accepted": {
+        "id": "Laporan diterima dan masuk antrean",
+        "en": "Report accepted and queued",
+    },
+    # Field names, as a person reads them
+    "name.reporter_name": {"id": "Nama", "en": "Name"},
+    "name.reporter_contact": {"id": "Kontak", "en": "Contact"},
+    "name.category": {"id": "Kategori", "en": "Category"},
+    "name.location": {"id": "Lokasi", "en": "Location"},
+    "name.description": {"id": "Deskripsi", "en": "Description"},
+    "name.title": {"id": "Judul", "en": "Title"},
+    "name.priority": {"id": "Tingkat urgensi", "en": "Urgency"},
+    "name.photo": {"id": "Foto", "en": "Photo"},
+    "name.status": {"id": "Status", "en": "Status"},
+    "name.note": {"id": "Catatan", "en": "Note"},
+    "name.body": {"id": "Komentar", "en": "Comment"},
+    "name.assignee": {"id": "Petugas", "en": "Assignee"},
+    "name.username": {"id": "Nama pengguna", "en": "Username"},
+    "name.password": {"id": "Kata sandi", "en": "Password"},
+    "name.tracking_token": {"id": "Token pelacakan", "en": "Tracking token"},
+}
+
+
+def translate(key: str, language: str = DEFAULT_LANGUAGE, **params: object) -> str:
+    """The message for ``key`` in ``language``; an unknown key is returned as it is."""
+    entry = MESSAGES.get(key)
+    if entry is None:
+        return key
+    template = entry.get(language if language in LANGUAGES else DEFAULT_LANGUAGE, entry[DEFAULT_LANGUAGE])
+    return template.format(**params) if params else template
+
+
+def negotiate(accept_language: str | None, preferred: str | None = None) -> Language:
+    """The user's language: an explicit choice first, then the browser's header, then Indonesian."""
+    if preferred in LANGUAGES:
+        return preferred
+    for part in (accept_language or "").split(","):
+        tag = part.split(";", 1)[0].strip().lower()[:2]
+        if tag in LANGUAGES:
+            return tag
+    return DEFAULT_LANGUAGE

@@ -1,0 +1,144 @@
+"""Reads for the API. Keyword-only, one query each; nothing here writes reports."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Select, func, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lapor.domain.enums import Priority, Status
+from lapor.store.models import Category, Report, TimelineEntry, User
+
+SortOrder = Literal["newest", "oldest", "priority"]
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFilters:
+    status: list[Status] | None = None
+    priority: list[Priority] | None = None
+    category: str | None = None
+    q: str | None = None
+    assignee_id: int | None = None
+
+
+async def get_report(session: AsyncSession, *, report_id: str) -> Report | None:
+    return await session.get(Report, report_id)
+
+
+async def get_timeline(session: AsyncSession, *, report_id: str) -> list[TimelineEntry]:
+    rows = await session.scalars(
+        select(TimelineEntry).where(TimelineEntry.report_id == report_id).order_by(TimelineEntry.id)
+    )
+    return list(rows)
+
+
+async def list_reports(
+    session: AsyncSession,
+    *,
+    filters: ReportFilters,
+    sort: SortOrder = "newest",
+    limit: int = 20,
+    cursor: str | None = None,
+) -> tuple[list[Report], str | None]:
+    """One page of reports and the cursor of the next page (keyset: stable under inserts)."""
+    query = _filtered(select(Report), filters)
+    key: tuple[Any, ...]
+    if sort == "priority":
+        key = (Report.priority_rank, Report.created_at, Report.id)
+        query = query.order_by(*(column.asc() for column in key))
+    elif sort == "oldest":
+        key = (Report.created_at, Report.id)
+        query = query.order_by(*(column.asc() for column in key))
+    else:
+        key = (Report.created_at, Report.id)
+        query = query.order_by(*(column.desc() for column in key))
+    if cursor:
+        values = decode_cursor(cursor, sort)
+        after = tuple_(*key) < tuple_(*values) if sort == "newest" else tuple_(*key) > tuple_(*values)
+        query = query.where(after)
+    rows: list[Report] = list(await session.scalars(query.limit(limit + 1)))
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, encode_cursor(rows[-1], sort)
+
+
+def _filtered(query: Select[tuple[Report]], filters: ReportFilters) -> Select[tuple[Report]]:
+    if filters.status:
+        query = query.where(Report.status.in_([s.value for s in filters.status]))
+    if filters.priority:
+        query = query.where(Report.priority_rank.in_([p.rank for p in filters.priority]))
+    if filters.category:
+        query = query.where(Report.category == filters.category)
+    if filters.assignee_id is not None:
+        query = query.where(Report.assignee_id == filters.assignee_id)
+    if filters.q:
+        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            or_(
+                Report.title.ilike(pattern, escape="\\"),
+                Report.description.ilike(pattern, escape="\\"),
+                Report.location.ilike(pattern, escape="\\"),
+            )
+        )
+    return query
+
+
+def encode_cursor(report: Report, sort: SortOrder) -> str:
+    values: list[object] = [report.created_at.isoformat(), report.id]
+    if sort == "priority":
+        values.insert(0, report.priority_rank)
+    raw = json.dumps([sort, *values], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: SortOrder) -> tuple[object, ...]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        kind, *values = json.loads(raw)
+        if kind != sort:
+            raise InvalidCursor("cursor belongs to another sort order")
+        if sort == "priority":
+            rank, at, report_id = values
+            return (int(rank), datetime.fromisoformat(at), str(report_id))
+        at, report_id = values
+        return (datetime.fromisoformat(at), str(report_id))
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise InvalidCursor(str(exc)) from exc
+
+
+async def list_categories(session: AsyncSession, *, active_only: bool = True) -> list[Category]:
+    query = select(Category).order_by(Category.position, Category.slug)
+    if active_only:
+        query = query.where(Category.active.is_(True))
+    return list(await session.scalars(query))
+
+
+async def get_user(session: AsyncSession, *, user_id: int) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def get_user_by_username(session: AsyncSession, *, username: str) -> User | None:
+    return await session.scalar(select(User).where(User.username == username))
+
+
+async def display_names(session: AsyncSession, *, user_ids: set[int]) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    rows = await session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids)))
+    return {user_id: name for user_id, name in rows.tuples()}
+
+
+async def status_counts(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(Report.status, func.count()).group_by(Report.status))
+    return {status: count for status, count in rows.tuples()}

@@ -1,0 +1,89 @@
+"""Running a worker process, and the operator's views of the broker."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+
+from lapor.broker import deadletters
+from lapor.broker.client import connect
+from lapor.broker.stats import broker_stats, live_workers
+from lapor.config import Settings
+from lapor.store.engine import create_engine, create_sessionmaker
+from lapor.worker.loop import Worker
+
+log = logging.getLogger("lapor.worker")
+
+
+async def run_worker(settings: Settings, *, burst: bool = False) -> int:
+    """Run one worker until it is told to stop: the first SIGTERM/SIGINT is warm, the second cold."""
+    engine = create_engine(settings.resolved_database_url, writer=True, pool_size=2)
+    redis = connect(settings.redis_url)
+    worker = Worker(settings, redis, create_sessionmaker(engine), burst=burst)
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+
+    def on_signal(signum: int) -> None:
+        if not worker.stopping:
+            log.info("signal %s: finishing the current batch, then stopping", signal.Signals(signum).name)
+            worker.request_stop()
+        elif task is not None:
+            log.warning("second signal: stopping now; unacknowledged commands will be reclaimed")
+            task.cancel()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, on_signal, signum)
+    try:
+        await worker.run()
+    except asyncio.CancelledError:
+        return 1
+    finally:
+        await redis.aclose()
+        await engine.dispose()
+    return 0
+
+
+async def check_workers(settings: Settings) -> list[str]:
+    redis = connect(settings.redis_url)
+    try:
+        return await live_workers(redis)
+    finally:
+        await redis.aclose()
+
+
+async def print_status(settings: Settings, echo: Callable[[str], object]) -> None:
+    redis = connect(settings.redis_url)
+    try:
+        stats = await broker_stats(redis)
+    finally:
+        await redis.aclose()
+    echo(f"waiting (not yet read):  {stats.waiting}")
+    echo(f"pending (read, not acked): {stats.pending}")
+    for consumer, count in sorted(stats.pending_per_consumer.items()):
+        echo(f"  {consumer}: {count}")
+    echo(f"dead letters:            {stats.dead_letters}")
+    echo(f"live workers:            {len(stats.live_workers)}")
+    for name in stats.live_workers:
+        echo(f"  {name}")
+
+
+async def print_dead_letters(settings: Settings, echo: Callable[[str], object], *, limit: int) -> None:
+    redis = connect(settings.redis_url)
+    try:
+        letters = await deadletters.list_dead_letters(redis, count=limit)
+    finally:
+        await redis.aclose()
+    if not letters:
+        echo("no dead letters")
+    for letter in letters:
+        echo(f"{letter.dead_id}  {letter.command_type}  command {letter.command_id}\n    {letter.error}")
+
+
+async def replay_dead_letter(settings: Settings, dead_id: str) -> str | None:
+    redis = connect(settings.redis_url)
+    try:
+        return await deadletters.replay(redis, dead_id)
+    finally:
+        await redis.aclose()
