@@ -12,7 +12,6 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from starlette.datastructures import UploadFile
 
 from lapor.api.categories import CategoryCache
 from lapor.api.errors import PayloadTooLarge, ServiceUnavailable, ValidationFailed, validation_problems
@@ -78,11 +77,8 @@ def idempotency_digest(key: str | None) -> str | None:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-async def read_photo(upload: UploadFile | str | None, settings: Settings) -> bytes | None:
-    """The photo's bytes, checked by content; None when no photo was sent."""
-    if upload is None or isinstance(upload, str):
-        return None  # an empty file input arrives as "" in some browsers
-    data = await upload.read(settings.max_photo_bytes + 1)
+def check_photo(data: bytes | None, settings: Settings) -> bytes | None:
+    """The photo's bytes if they are an image we accept, judged by content; None for no photo."""
     if not data:
         return None
     if len(data) > settings.max_photo_bytes:

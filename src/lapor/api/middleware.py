@@ -127,12 +127,15 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp, *, registry: CollectorRegistry) -> None:
         self.app = app
         self.requests = Counter(
-            "lapor_http_requests", "HTTP requests answered", ["method", "route", "status"], registry=registry
+            "lapor_http_requests",
+            "HTTP requests answered",
+            ["method", "endpoint", "status"],
+            registry=registry,
         )
         self.duration = Histogram(
             "lapor_http_request_duration_seconds",
             "Time to answer an HTTP request",
-            ["method", "route"],
+            ["method", "endpoint"],
             registry=registry,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
         )
@@ -153,8 +156,9 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, tracking_send)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", "unmatched")
+            # The router leaves the matched endpoint in the scope: a bounded label, unlike the path.
+            endpoint = scope.get("endpoint")
+            template = getattr(endpoint, "__name__", "unmatched")
             method = scope["method"]
             self.requests.labels(method, template, str(status)).inc()
             self.duration.labels(method, template).observe(time.perf_counter() - start)

@@ -11,5 +11,7 @@ def connect(url: str) -> Redis:
         url,
         decode_responses=True,
         socket_connect_timeout=5,
+        # Longer than any blocking read we issue (at most 5 s), so XREAD BLOCK never times out.
+        socket_timeout=30,
         health_check_interval=30,
     )

@@ -136,9 +136,9 @@ async def display_names(session: AsyncSession, *, user_ids: set[int]) -> dict[in
     if not user_ids:
         return {}
     rows = await session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids)))
-    return {user_id: name for user_id, name in rows.tuples()}
+    return {user_id: name for user_id, name in rows.all()}
 
 
 async def status_counts(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(select(Report.status, func.count()).group_by(Report.status))
-    return {status: count for status, count in rows.tuples()}
+    return {status: count for status, count in rows.all()}

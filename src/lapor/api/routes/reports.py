@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from redis.exceptions import RedisError
+from starlette.datastructures import UploadFile
 
 from lapor.api import intake, lookup
 from lapor.api.deps import LanguageDep, OptionalStaffDep, RedisDep, SessionDep, SettingsDep, StaffDep
@@ -22,6 +23,7 @@ from lapor.api.errors import (
 )
 from lapor.api.views import public_report
 from lapor.broker.intake import send_command
+from lapor.config import Settings
 from lapor.domain.commands import Actor, AddComment, UpdateReport
 from lapor.domain.enums import Priority, Role, Status
 from lapor.store import queries
@@ -74,13 +76,18 @@ def actor_of(user: User) -> Actor:
     return Actor(role=Role(user.role), name=user.display_name, user_id=user.id)
 
 
-async def read_fields(request: Request, *, photo_field: str = "photo") -> tuple[dict[str, Any], Any]:
-    """The submitted fields and the photo upload (if any), from a form or JSON body."""
+async def read_fields(
+    request: Request, settings: Settings, *, photo_field: str = "photo"
+) -> tuple[dict[str, Any], bytes | None]:
+    """The submitted fields and the photo's raw bytes (if any), from a form or a JSON body."""
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type in _FORM_TYPES:
-        form = await request.form(max_files=2, max_fields=30)
-        fields = {key: value for key, value in form.items() if isinstance(value, str)}
-        return fields, form.get(photo_field)
+        async with request.form(max_files=2, max_fields=30) as form:
+            fields = {key: value for key, value in form.items() if isinstance(value, str)}
+            upload = form.get(photo_field)
+            # At most one byte over the limit is read: enough to know it is too large.
+            data = await upload.read(settings.max_photo_bytes + 1) if isinstance(upload, UploadFile) else None
+        return fields, data or None
     if content_type == "application/json" or content_type.endswith("+json"):
         try:
             body = json.loads(await request.body() or b"null")
@@ -107,9 +114,9 @@ async def submit_report(
     language: LanguageDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> JSONResponse:
-    fields, upload = await read_fields(request)
+    fields, raw_photo = await read_fields(request, settings)
     submission = intake.parse_submission(fields)
-    photo = await intake.read_photo(upload, settings)
+    photo = intake.check_photo(raw_photo, settings)
     submitted = await intake.accept_report(
         submission,
         photo,

@@ -76,7 +76,7 @@ def seed_view(view: dict[str, Any], *, staff: dict[str, Any] | None = None) -> d
 async def lapor(
     request: Request, settings: SettingsDep, redis: RedisDep, language: LanguageDep
 ) -> JSONResponse:
-    fields, form_photo = await read_fields(request, photo_field="foto")
+    fields, raw_photo = await read_fields(request, settings, photo_field="foto")
     prioritas = fields.get("prioritas") or "Biasa"
     submission = intake.parse_submission(
         {
@@ -87,7 +87,7 @@ async def lapor(
             "category": "other",
         }
     )
-    photo = await intake.read_photo(form_photo, settings)
+    photo = intake.check_photo(raw_photo, settings)
     submitted = await intake.accept_report(
         submission,
         photo,

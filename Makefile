@@ -1,0 +1,46 @@
+# The only commands a person needs. CI runs `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP_RUN := $(VENV)/.stamp-run
+STAMP_DEV := $(VENV)/.stamp-dev
+
+.PHONY: run test install install-dev lint format pytest clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP_RUN): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(STAMP_DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP_RUN) $@
+
+install: $(STAMP_RUN)
+
+install-dev: $(STAMP_DEV)
+
+## Start the API and one worker on http://127.0.0.1:8000 (embedded SQLite in ./data).
+run: install
+	$(BIN)/lapor up
+
+## Lint, type-check and run the whole suite against the real Redis and PostgreSQL.
+test: install-dev lint pytest
+
+lint: install-dev
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+pytest: install-dev
+	$(BIN)/pytest
+
+format: install-dev
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
