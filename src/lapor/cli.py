@@ -40,6 +40,9 @@ def main(log_level: str) -> None:
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    # Alembic announces every plugin it loads at INFO; that hides the one line an operator needs.
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 @main.command()

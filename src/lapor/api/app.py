@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.redis_wait_aof:
             await check_wait_aof_supported(redis)
         settings.upload_dir.mkdir(parents=True, exist_ok=True)
-        hub = EventHub(redis)
+        hub = EventHub(connect(settings.redis_url))
         await hub.start()
         app.state.redis = redis
         app.state.sessions = create_sessionmaker(engine)

@@ -36,26 +36,32 @@ class BodyLimitMiddleware:
             await self._refuse(scope, send)
             return
         received = 0
-        started = False
+        too_large = False
+        refused = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    too_large = True
                     raise _BodyTooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+        async def guarded_send(message: Message) -> None:
+            nonlocal refused
+            if not too_large:
+                await send(message)
+            elif not refused and message["type"] == "http.response.start":
+                # The app turned our cut-off into an error of its own (a parser's 400): answer 413.
+                refused = True
+                await self._refuse(scope, send)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, limited_receive, guarded_send)
         except _BodyTooLarge:
-            if not started:
+            if not refused:
                 await self._refuse(scope, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:

@@ -48,10 +48,13 @@ class Subscription:
 
 
 class EventHub:
+    """Owns its Redis client: its one connection spends its life in a blocking XREAD."""
+
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
         self._subscribers: set[Subscription] = set()
         self._task: asyncio.Task[None] | None = None
+        self._stopped = False
 
     @property
     def connections(self) -> int:
@@ -61,10 +64,16 @@ class EventHub:
         self._task = asyncio.create_task(self._pump(), name="lapor-event-hub")
 
     async def stop(self) -> None:
+        # redis-py may turn a cancellation in the middle of a command into a ConnectionError,
+        # which the pump would retry; the flag makes it end instead.
+        self._stopped = True
         if self._task is not None:
             self._task.cancel()
+            # Closing the socket ends a blocking XREAD at once instead of after its timeout.
+            await self._redis.connection_pool.disconnect()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        await self._redis.aclose()
 
     def subscribe(self, report_id: str | None) -> Subscription:
         subscription = Subscription(report_id)
@@ -76,12 +85,14 @@ class EventHub:
 
     async def _pump(self) -> None:
         last_id = "$"
-        while True:
+        while not self._stopped:
             try:
                 if last_id == "$":
                     last_id = await events.last_event_id(self._redis)
                 batch = await events.read_after(self._redis, last_id, count=500, block_ms=5000)
             except (RedisError, OSError) as exc:
+                if self._stopped:
+                    return
                 log.warning("event stream unreachable (%s); retrying", exc)
                 await asyncio.sleep(1)
                 continue
