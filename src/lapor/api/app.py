@@ -60,8 +60,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (reports, events, auth, admin, seed, system):
         app.include_router(module.router)
-    # Outermost first: metrics see every answer, the body limit runs before any parsing.
-    app.add_middleware(SecurityHeadersMiddleware)
+    # The last one added runs first: metrics see every answer, security headers go on every
+    # answer (the body limit's 413 included), and the body limit runs before any parsing.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(MetricsMiddleware, registry=app.state.metrics_registry)
     return app

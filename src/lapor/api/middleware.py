@@ -152,11 +152,16 @@ class MetricsMiddleware:
             return
         start = time.perf_counter()
         status = 500
+        streaming = False
 
         async def tracking_send(message: Message) -> None:
-            nonlocal status
+            nonlocal status, streaming
             if message["type"] == "http.response.start":
                 status = message["status"]
+                streaming = any(
+                    name == b"content-type" and value.startswith(b"text/event-stream")
+                    for name, value in message.get("headers", [])
+                )
             await send(message)
 
         try:
@@ -167,4 +172,5 @@ class MetricsMiddleware:
             template = getattr(endpoint, "__name__", "unmatched")
             method = scope["method"]
             self.requests.labels(method, template, str(status)).inc()
-            self.duration.labels(method, template).observe(time.perf_counter() - start)
+            if not streaming:  # an event stream's lifetime is not a response time
+                self.duration.labels(method, template).observe(time.perf_counter() - start)

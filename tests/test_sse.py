@@ -1,0 +1,108 @@
+"""Server-Sent Events over a real socket: every change, in order, resumable by id."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from tests.factories import StaffUser, both_backends, report_fields
+from tests.live import live_api
+
+
+class EventReader:
+    """Reads SSE frames from one streaming response, across several calls."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.lines = response.aiter_lines()
+
+    async def read(self, count: int, timeout: float = 20) -> list[dict[str, Any]]:
+        return await read_events(self.lines, count, timeout)
+
+
+async def read_events(lines: Any, count: int, timeout: float = 20) -> list[dict[str, Any]]:
+    """Parse SSE frames until ``count`` events arrived."""
+    if isinstance(lines, httpx.Response):
+        lines = lines.aiter_lines()
+    events: list[dict[str, Any]] = []
+    frame: dict[str, Any] = {}
+
+    async def collect() -> None:
+        async for line in lines:
+            if line == "":
+                if "data" in frame:
+                    events.append(dict(frame))
+                    if len(events) == count:
+                        return
+                frame.clear()
+            elif not line.startswith(":"):
+                field, _, value = line.partition(": ")
+                frame[field] = json.loads(value) if field == "data" else value
+
+    await asyncio.wait_for(collect(), timeout)
+    return events
+
+
+@both_backends
+async def test_sse_client_sees_every_change_in_order_and_resumes(
+    env_for: Callable[..., dict[str, str]], drain: Callable[..., Any], technician: StaffUser
+) -> None:
+    with live_api(env_for()) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            accepted = (await http.post("/api/reports", data=report_fields())).json()
+            async with http.stream("GET", accepted["links"]["events"]) as stream:
+                assert stream.headers["content-type"].startswith("text/event-stream")
+                reader = EventReader(stream)
+                first = await reader.read(1)
+                assert first[0]["event"] == "status" and first[0]["data"]["status"] == "queued"
+                await drain()
+                for status in ("in_progress", "resolved"):
+                    await http.patch(
+                        f"/api/reports/{accepted['id']}", json={"status": status}, headers=technician.headers
+                    )
+                    await drain()
+                changes = await reader.read(3)
+            assert [(e["event"], e["data"]["status"]) for e in changes] == [
+                ("status", "pending"),
+                ("status", "in_progress"),
+                ("status", "resolved"),
+            ]
+            assert all(e["data"]["id"] == accepted["id"] for e in changes)
+            assert changes[2]["data"]["by"] == "Tek"
+
+            # A browser that saw only the first change reconnects with Last-Event-ID: it gets the rest.
+            headers = {"Last-Event-ID": changes[0]["id"]}
+            async with http.stream("GET", accepted["links"]["events"], headers=headers) as resumed:
+                rest = await read_events(resumed, 2)
+            assert [e["id"] for e in rest] == [changes[1]["id"], changes[2]["id"]]
+
+            # Without a cursor, a late visitor starts from the current state.
+            async with http.stream("GET", accepted["links"]["events"]) as late:
+                (snapshot,) = await read_events(late, 1)
+            assert snapshot["data"]["status"] == "resolved"
+            assert snapshot["id"] == changes[2]["id"]
+
+
+async def test_staff_stream_needs_staff_and_carries_all_reports(
+    env_for: Callable[..., dict[str, str]], drain: Callable[..., Any], technician: StaffUser
+) -> None:
+    with live_api(env_for()) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            assert (await http.get("/api/events")).status_code == 401
+            async with http.stream("GET", "/api/events", headers=technician.headers) as stream:
+                await http.post("/api/reports", json=report_fields(location="Gedung B"))
+                await http.post("/api/reports", json=report_fields(location="Gedung C"))
+                await drain()
+                events = await read_events(stream, 2)
+            assert {e["data"]["status"] for e in events} == {"pending"}
+            assert len({e["data"]["id"] for e in events}) == 2
+
+
+async def test_events_of_unknown_report_and_bad_cursor(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/api/reports/6f1d2c3b-0000-4000-8000-000000000000/events")).status_code == 404
+    report_id = (await client.post("/api/reports", json=report_fields())).json()["id"]
+    bad = await client.get(f"/api/reports/{report_id}/events", headers={"Last-Event-ID": "yesterday"})
+    assert bad.status_code == 422
