@@ -149,3 +149,31 @@ async def test_locked_database_is_waited_out_and_intake_keeps_accepting(
     assert await count(engine, Report) == 5
     for report_id in ids:
         assert (await client.get(f"/api/reports/{report_id}")).json()["status"] == "pending"
+
+
+async def test_database_down_keeps_intake_and_staff_changes_flowing(
+    make_settings: Callable[..., Settings], redis: Redis, technician: StaffUser
+) -> None:
+    from lapor.api.app import create_app
+
+    # A PostgreSQL that does not answer (nothing listens on port 1).
+    settings = make_settings("postgresql+asyncpg://postgres@127.0.0.1:1/test")
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://t") as http,
+    ):
+        accepted = await http.post("/api/reports", json=report_fields())
+        assert accepted.status_code == 202
+        report_id = accepted.json()["id"]
+        assert (await http.get(f"/api/reports/{report_id}")).json()["status"] == "queued"
+        change = await http.patch(
+            f"/api/reports/{report_id}", json={"status": "in_progress"}, headers=technician.headers
+        )
+        assert change.status_code == 202
+        listing = await http.get("/api/reports", headers={"Accept-Language": "en"})
+        assert listing.status_code == 503
+        assert listing.json()["error"]["message"].startswith("The database cannot be reached")
+        assert (await http.get("/readyz")).json()["checks"]["database"].startswith("error")
+    assert await redis.xlen(keys.COMMANDS) == 2

@@ -72,6 +72,7 @@ async def test_sse_client_sees_every_change_in_order_and_resumes(
             ]
             assert all(e["data"]["id"] == accepted["id"] for e in changes)
             assert changes[2]["data"]["by"] == "Tek"
+            assert len({e["data"]["event_id"] for e in changes}) == 3  # lets a client drop repeats
 
             # A browser that saw only the first change reconnects with Last-Event-ID: it gets the rest.
             headers = {"Last-Event-ID": changes[0]["id"]}
@@ -83,6 +84,7 @@ async def test_sse_client_sees_every_change_in_order_and_resumes(
             async with http.stream("GET", accepted["links"]["events"]) as late:
                 (snapshot,) = await read_events(late, 1)
             assert snapshot["data"]["status"] == "resolved"
+            assert "T" in snapshot["data"]["at"]  # ISO 8601, like every other timestamp
             assert snapshot["id"] == changes[2]["id"]
 
 

@@ -30,7 +30,9 @@ class Settings(BaseSettings):
     database_url: str = ""
     redis_url: str = "redis://127.0.0.1:6379/0"
     secret_key: str = DEVELOPMENT_SECRET
-    public_url: str = ""
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1", description="Proxies whose X-Forwarded-For the API trusts (comma-separated)"
+    )
 
     # Broker and worker
     worker_batch_size: int = Field(default=32, ge=1, le=1000)

@@ -61,6 +61,14 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "id": "Layanan sedang sibuk; laporan belum diterima. Coba lagi sebentar lagi",
         "en": "The service is busy; the report was not accepted. Please try again shortly",
     },
+    "error.database_unavailable": {
+        "id": "Basis data sedang tidak dapat dihubungi; coba lagi sebentar lagi. Laporan baru tetap diterima",
+        "en": "The database cannot be reached right now; try again shortly. New reports are still accepted",
+    },
+    "error.bad_request": {
+        "id": "Permintaan tidak dapat dibaca; periksa isinya lalu kirim lagi",
+        "en": "The request could not be read; check it and send it again",
+    },
     "error.internal": {
         "id": "Terjadi kesalahan di server; coba lagi. Jika berulang, hubungi pengelola",
         "en": "Something went wrong on the server; try again. If it persists, contact the operator",
@@ -161,6 +169,19 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "name.username": {"id": "Nama pengguna", "en": "Username"},
     "name.password": {"id": "Kata sandi", "en": "Password"},
     "name.tracking_token": {"id": "Token pelacakan", "en": "Tracking token"},
+    "name.request": {"id": "Isi permintaan", "en": "The request"},
+    "name.cursor": {"id": "Penanda halaman (cursor)", "en": "Page cursor"},
+    "name.last_event_id": {"id": "Last-Event-ID", "en": "Last-Event-ID"},
+    "name.Idempotency-Key": {"id": "Idempotency-Key", "en": "Idempotency-Key"},
+    "name.limit": {"id": "Batas jumlah (limit)", "en": "Limit"},
+    "name.sort": {"id": "Urutan (sort)", "en": "Sort order"},
+    "name.q": {"id": "Kata kunci pencarian", "en": "Search text"},
+    "name.dead_id": {"id": "Nomor pesan gagal", "en": "Dead-letter id"},
+    "name.nama": {"id": "Nama", "en": "Name"},
+    "name.lokasi": {"id": "Lokasi", "en": "Location"},
+    "name.deskripsi": {"id": "Deskripsi", "en": "Description"},
+    "name.prioritas": {"id": "Prioritas", "en": "Priority"},
+    "name.foto": {"id": "Foto", "en": "Photo"},
 }
 
 

@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lapor.i18n import negotiate, translate
+from lapor.i18n import MESSAGES, negotiate, translate
 
 log = logging.getLogger("lapor.api")
+
+
+# The database is down, locked or restarting: a 503 the user can retry, not a 500.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    ConnectionError,
+    TimeoutError,
+    socket.gaierror,
+)
 
 
 class LaporError(Exception):
@@ -86,7 +98,7 @@ def _render(request: Request, exc: LaporError) -> JSONResponse:
     extra: dict[str, Any] = {}
     if isinstance(exc, ValidationFailed):
         fields = {
-            field: translate(key, lang, field=translate(f"name.{field}", lang), **params)
+            field: translate(key, lang, field=field_label(field, lang), **params)
             for field, key, params in exc.problems
         }
         message = translate("error.validation", lang, details="; ".join(fields.values()))
@@ -97,6 +109,12 @@ def _render(request: Request, exc: LaporError) -> JSONResponse:
     return JSONResponse(error_body(exc.code, message, **extra), status_code=exc.status_code, headers=headers)
 
 
+def field_label(field: str, language: str) -> str:
+    """A field's name as a person reads it; the raw name when the catalogue has none."""
+    key = f"name.{field}"
+    return translate(key, language) if key in MESSAGES else field
+
+
 def validation_problems(errors: Sequence[Any]) -> list[tuple[str, str, dict[str, object]]]:
     """Translate pydantic's errors into (field, catalogue key, params)."""
     problems: list[tuple[str, str, dict[str, object]]] = []
@@ -105,7 +123,7 @@ def validation_problems(errors: Sequence[Any]) -> list[tuple[str, str, dict[str,
         field = loc[0] if loc else "request"
         kind = error.get("type", "")
         ctx = error.get("ctx") or {}
-        if kind == "missing":
+        if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
             problems.append((field, "field.required", {}))
         elif kind == "string_too_short":
             problems.append((field, "field.too_short", {"min": ctx.get("min_length")}))
@@ -135,11 +153,14 @@ def install_error_handlers(app: FastAPI) -> None:
             404: ("error.not_found", "not_found"),
             405: ("error.method_not_allowed", "method_not_allowed"),
             413: ("error.too_large", "payload_too_large"),
-        }.get(exc.status_code, ("error.validation", "bad_request"))
-        params = {"details": str(exc.detail)} if key == "error.validation" else {}
+        }.get(exc.status_code, ("error.bad_request", "bad_request"))
         lang = language_of(request)
-        body = error_body(code, translate(key, lang, max_mb="?", **params))
+        body = error_body(code, translate(key, lang, max_mb="?"))
         return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    async def on_database_down(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        return _render(request, ServiceUnavailable("error.database_unavailable"))
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -149,4 +170,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(LaporError, on_lapor_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    for error_type in DATABASE_ERRORS:
+        app.add_exception_handler(error_type, on_database_down)
     app.add_exception_handler(Exception, on_unexpected)

@@ -16,7 +16,7 @@ from redis.exceptions import RedisError
 from lapor.api.categories import CategoryCache
 from lapor.api.errors import PayloadTooLarge, ServiceUnavailable, ValidationFailed, validation_problems
 from lapor.api.views import queued_report, report_links
-from lapor.broker.intake import Submitted, submit_report
+from lapor.broker.intake import DurabilityError, Submitted, submit_report
 from lapor.config import Settings
 from lapor.domain.commands import CreateReport, new_id
 from lapor.domain.enums import Priority, Status
@@ -137,6 +137,12 @@ async def accept_report(
             idempotency_ttl=settings.idempotency_ttl_seconds,
             wait_aof=settings.redis_wait_aof,
         )
+    except DurabilityError as exc:
+        # The command is in Redis (and will be processed) but its fsync was not confirmed in
+        # time: keep the photo, and say "try again" — a retry with the same Idempotency-Key
+        # answers with this very report.
+        log.error("report %s: %s", command.report_id, exc)
+        raise ServiceUnavailable("error.broker_unavailable") from exc
     except (RedisError, OSError) as exc:
         log.error("could not enqueue report %s: %s", command.report_id, exc)
         _discard(settings, upload)

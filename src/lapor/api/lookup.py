@@ -9,7 +9,7 @@ from typing import Any
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lapor.api.errors import NotFound
+from lapor.api.errors import DATABASE_ERRORS, NotFound
 from lapor.api.views import public_report
 from lapor.broker import keys
 from lapor.store import queries
@@ -29,11 +29,19 @@ async def report_view(
 ) -> dict[str, Any]:
     """The report's view; ``queued`` until a worker has it, 404 only if it was never accepted."""
     report_id = check_report_id(report_id)
-    report = await queries.get_report(session, report_id=report_id)
+    try:
+        report = await queries.get_report(session, report_id=report_id)
+    except DATABASE_ERRORS:
+        # While the database is out, a queued report can still be shown from Redis.
+        queued = await redis.get(keys.queued_view(report_id))
+        if queued is None:
+            raise
+        view: dict[str, Any] = json.loads(queued)
+        return view
     if report is None:
         queued = await redis.get(keys.queued_view(report_id))
         if queued is not None:
-            view: dict[str, Any] = json.loads(queued)
+            view = json.loads(queued)
             return view
         # The worker may have committed (and dropped the queued view) between the two reads.
         report = await queries.get_report(session, report_id=report_id)
@@ -61,7 +69,12 @@ async def persisted_view(
 async def require_report(session: AsyncSession, redis: Redis, report_id: str) -> str:
     """404 unless the report exists, persisted or queued; returns the canonical id."""
     report_id = check_report_id(report_id)
-    if await queries.get_report(session, report_id=report_id) is not None:
+    try:
+        if await queries.get_report(session, report_id=report_id) is not None:
+            return report_id
+    except DATABASE_ERRORS:
+        # Accept the change anyway: the worker checks the report exists when it applies it
+        # (and dead-letters the command if it never does), so staff keep working in an outage.
         return report_id
     if await redis.exists(keys.queued_view(report_id)):
         return report_id

@@ -13,29 +13,19 @@ import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from lapor.broker import events, keys
+from lapor.broker.streamids import stream_id_key
+from lapor.i18n import MESSAGES, translate
 
 log = logging.getLogger("lapor.sse")
 
 _QUEUE_LIMIT = 1000
-
-
-def stream_id_key(stream_id: str) -> tuple[int, int]:
-    millis, _, seq = stream_id.partition("-")
-    return int(millis), int(seq or 0)
-
-
-def is_stream_id(value: str) -> bool:
-    try:
-        stream_id_key(value)
-    except ValueError:
-        return False
-    return True
 
 
 @dataclass(eq=False)
@@ -113,24 +103,35 @@ class EventHub:
                 subscription.lagged = True
 
 
+def _json_default(value: object) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
 def format_event(event_type: str, event_id: str | None, data: dict[str, Any]) -> str:
     lines = [f"event: {event_type}"]
     if event_id:
         lines.append(f"id: {event_id}")
-    lines.append("data: " + json.dumps(data, default=str, separators=(",", ":")))
+    lines.append("data: " + json.dumps(data, default=_json_default, separators=(",", ":")))
     return "\n".join(lines) + "\n\n"
 
 
-def client_payload(event: dict[str, Any]) -> dict[str, Any]:
-    """What a browser gets: the report, its status, when, and a note (never internal fields)."""
+def client_payload(event: dict[str, Any], language: str) -> dict[str, Any]:
+    """What a browser gets: the report, its status, when, and a note in the reader's language.
+
+    ``event_id`` is stable across redeliveries: a client that sees one twice can drop it.
+    """
+    note = event.get("note")
+    if isinstance(note, str) and note in MESSAGES:
+        note = translate(note, language)
     return {
         "id": event.get("report_id"),
+        "event_id": event.get("event_id"),
         "type": event.get("type"),
         "status": event.get("status"),
         "previous_status": event.get("previous_status"),
         "priority": event.get("priority"),
         "at": event.get("at"),
-        "note": event.get("note"),
+        "note": note,
         "by": event.get("by"),
     }
 
@@ -160,6 +161,7 @@ async def event_stream(
     report_id: str | None,
     last_event_id: str | None,
     snapshot: Callable[[], Awaitable[dict[str, Any] | None]] | None,
+    language: str,
     keepalive_seconds: float,
     max_seconds: float,
 ) -> AsyncIterator[str]:
@@ -189,7 +191,7 @@ async def event_stream(
         for entry_id, event in pending:
             if stream_id_key(entry_id) > sent:
                 sent = stream_id_key(entry_id)
-                yield format_event(event.get("type", "status"), entry_id, client_payload(event))
+                yield format_event(event.get("type", "status"), entry_id, client_payload(event, language))
         deadline = asyncio.get_running_loop().time() + max_seconds
         while not subscription.lagged:
             remaining = deadline - asyncio.get_running_loop().time()
@@ -205,6 +207,6 @@ async def event_stream(
             if stream_id_key(entry_id) <= sent:
                 continue  # already sent from the backlog
             sent = stream_id_key(entry_id)
-            yield format_event(event.get("type", "status"), entry_id, client_payload(event))
+            yield format_event(event.get("type", "status"), entry_id, client_payload(event, language))
     finally:
         hub.unsubscribe(subscription)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -14,6 +15,9 @@ class TokenClaims:
     user_id: int
     # A password change bumps this, so tokens issued before it stop working.
     password_fingerprint: str
+    # Used only while the database cannot be asked (staff keep working through an outage).
+    role: str
+    display_name: str
 
 
 class InvalidToken(Exception):
@@ -27,23 +31,23 @@ def _serializer(secret_key: str) -> URLSafeTimedSerializer:
 
 
 def issue_token(secret_key: str, claims: TokenClaims) -> str:
-    return _serializer(secret_key).dumps([claims.user_id, claims.password_fingerprint])
+    return _serializer(secret_key).dumps(
+        [claims.user_id, claims.password_fingerprint, claims.role, claims.display_name]
+    )
 
 
 def read_token(secret_key: str, token: str, *, max_age: int) -> TokenClaims:
     try:
-        user_id, fingerprint = _serializer(secret_key).loads(token, max_age=max_age)
+        user_id, fingerprint, role, display_name = _serializer(secret_key).loads(token, max_age=max_age)
     except SignatureExpired as exc:
         raise InvalidToken(expired=True) from exc
     except (BadSignature, ValueError, TypeError) as exc:
         raise InvalidToken(expired=False) from exc
-    if not isinstance(user_id, int) or not isinstance(fingerprint, str):
+    if not (isinstance(user_id, int) and all(isinstance(v, str) for v in (fingerprint, role, display_name))):
         raise InvalidToken(expired=False)
-    return TokenClaims(user_id, fingerprint)
+    return TokenClaims(user_id, fingerprint, role, display_name)
 
 
 def password_fingerprint(password_hash: str) -> str:
     """A short, non-reversible marker of the current password hash."""
-    import hashlib
-
     return hashlib.sha256(password_hash.encode()).hexdigest()[:16]

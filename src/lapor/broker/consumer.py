@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from lapor.broker import keys
+from lapor.broker.streamids import stream_id_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +39,6 @@ async def read_new(redis: Redis, consumer: str, *, count: int, block_ms: int | N
         keys.WORKER_GROUP, consumer, {keys.COMMANDS: ">"}, count=count, block=block_ms
     )
     return [Entry(entry_id, fields) for _stream, entries in response or [] for entry_id, fields in entries]
-
-
-async def read_own_pending(redis: Redis, consumer: str, *, count: int) -> list[Entry]:
-    """Entries this consumer name was given before and never acknowledged (after a restart)."""
-    response: Any = await redis.xreadgroup(keys.WORKER_GROUP, consumer, {keys.COMMANDS: "0"}, count=count)
-    return _entries(response)
 
 
 async def claim_stale(redis: Redis, consumer: str, *, min_idle_ms: int, count: int) -> list[Entry]:
@@ -89,3 +84,47 @@ async def dead_letter(redis: Redis, entry: Entry, *, error: str, consumer: str) 
         pipe.xack(keys.COMMANDS, keys.WORKER_GROUP, entry.entry_id)
         pipe.hdel(keys.FAILURES, entry.entry_id)
         await pipe.execute()
+
+
+async def trim_acknowledged(redis: Redis) -> int:
+    """Drop entries every consumer is done with: older than anything pending or undelivered.
+
+    Returns how many entries were removed. Safe with several workers: an entry is only
+    removed once the group has delivered it and nobody holds it unacknowledged.
+    """
+    try:
+        groups: Any = await redis.xinfo_groups(keys.COMMANDS)
+    except ResponseError:
+        return 0
+    group = next((g for g in groups if g["name"] == keys.WORKER_GROUP), None)
+    if group is None:
+        return 0
+    floor = str(group["last-delivered-id"])
+    if int(group["pending"]):
+        summary: Any = await redis.xpending(keys.COMMANDS, keys.WORKER_GROUP)
+        floor = min(floor, str(summary["min"]), key=stream_id_key)
+    if floor == "0-0":
+        return 0
+    removed: Any = await redis.xtrim(keys.COMMANDS, minid=floor, approximate=False)
+    return int(removed)
+
+
+async def forget_idle_consumers(redis: Redis, *, idle_ms: int) -> list[str]:
+    """Remove consumers that hold nothing and have not been seen for ``idle_ms`` (dead workers)."""
+    try:
+        consumers: Any = await redis.xinfo_consumers(keys.COMMANDS, keys.WORKER_GROUP)
+    except ResponseError:
+        return []
+    gone = [c["name"] for c in consumers if int(c["pending"]) == 0 and int(c["idle"]) > idle_ms]
+    for name in gone:
+        await redis.xgroup_delconsumer(keys.COMMANDS, keys.WORKER_GROUP, name)
+    return gone
+
+
+async def forget_consumer_if_idle(redis: Redis, name: str) -> None:
+    """On a clean exit: leave the group if nothing is left pending under our name."""
+    pending: Any = await redis.xpending_range(
+        keys.COMMANDS, keys.WORKER_GROUP, "-", "+", 1, consumername=name
+    )
+    if not pending:
+        await redis.xgroup_delconsumer(keys.COMMANDS, keys.WORKER_GROUP, name)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import ResponseError
+from redis.exceptions import RedisError, ResponseError
 
 from lapor.broker import keys
 from lapor.domain.commands import AddComment, CreateReport, UpdateReport, encode_command
@@ -33,7 +33,7 @@ class Submitted:
     answer: dict[str, Any]
 
 
-class DurabilityError(RuntimeError):
+class DurabilityError(RedisError):
     """Redis accepted the command but could not confirm it reached the append-only file."""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
@@ -36,7 +37,7 @@ async def broker_stats(redis: Redis) -> BrokerStats:
         if group["name"] == keys.WORKER_GROUP:
             pending = int(group["pending"])
             lag = group.get("lag")
-            waiting = int(lag) if lag is not None else 0
+            waiting = int(lag) if lag is not None else await _count_after(redis, group["last-delivered-id"])
     if pending:
         summary = await redis.xpending(keys.COMMANDS, keys.WORKER_GROUP)
         per_consumer = {c["name"]: int(c["pending"]) for c in summary.get("consumers") or []}
@@ -48,6 +49,12 @@ async def broker_stats(redis: Redis) -> BrokerStats:
         dead_letters=int(await redis.xlen(keys.DEAD_LETTERS)),
         live_workers=await live_workers(redis),
     )
+
+
+async def _count_after(redis: Redis, last_delivered: str) -> int:
+    """Entries after the group's last delivered id (Redis gives no lag after some deletions)."""
+    entries: Any = await redis.xrange(keys.COMMANDS, min=f"({last_delivered}", count=100_000)
+    return len(entries)
 
 
 async def live_workers(redis: Redis) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,7 +30,8 @@ from lapor.worker.handlers import ReportNotPersistedYet
 
 log = logging.getLogger("lapor.worker")
 
-_NOT_YET_RETRIES = 10
+_FORGET_CONSUMER_AFTER_MS = 3600 * 1000
+_NOT_YET_RETRIES = 3  # then it counts as a failure and is retried on reclaim
 
 
 def consumer_name() -> str:
@@ -36,9 +39,13 @@ def consumer_name() -> str:
 
 
 def is_transient(exc: BaseException) -> bool:
-    """Failures of the database itself (down, locked, restarting): wait and retry, never give up."""
-    if isinstance(exc, OperationalError | InterfaceError | OSError | TimeoutError):
-        return not isinstance(exc, FileNotFoundError)
+    """Failures of the database itself (down, locked, restarting): wait and retry, never give up.
+
+    Anything else (a bug, a full disk, a bad command) counts as a failed attempt instead, so it
+    ends in the dead-letter stream rather than blocking the queue forever.
+    """
+    if isinstance(exc, OperationalError | InterfaceError | ConnectionError | TimeoutError | socket.gaierror):
+        return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
@@ -90,7 +97,9 @@ class Worker:
                     await asyncio.sleep(1)
         finally:
             heartbeat.cancel()
-            await self.redis.delete(keys.worker_heartbeat(self.name))
+            with contextlib.suppress(RedisError):
+                await self.redis.delete(keys.worker_heartbeat(self.name))
+                await consumer.forget_consumer_if_idle(self.redis, self.name)
             log.info("worker %s stopped after %d commands", self.name, self.processed)
 
     async def _next_batch(self) -> list[Entry]:
@@ -98,6 +107,7 @@ class Worker:
         now = time.monotonic()
         if now - self._last_claim >= self.settings.worker_claim_idle_seconds / 2:
             self._last_claim = now
+            await self._housekeeping()
             min_idle = int(self.settings.worker_claim_idle_seconds * 1000)
             claimed = await consumer.claim_stale(self.redis, self.name, min_idle_ms=min_idle, count=count)
             if claimed:
@@ -105,6 +115,15 @@ class Worker:
                 return claimed
         block = 50 if self.burst else self.settings.worker_block_ms
         return await consumer.read_new(self.redis, self.name, count=count, block_ms=block)
+
+    async def _housekeeping(self) -> None:
+        """Keep the command stream and the group from growing without bound."""
+        trimmed = await consumer.trim_acknowledged(self.redis)
+        if trimmed:
+            log.debug("trimmed %d acknowledged commands", trimmed)
+        gone = await consumer.forget_idle_consumers(self.redis, idle_ms=_FORGET_CONSUMER_AFTER_MS)
+        if gone:
+            log.info("forgot %d idle consumers: %s", len(gone), ", ".join(gone))
 
     async def _drained(self) -> bool:
         info = {g["name"]: g for g in await self.redis.xinfo_groups(keys.COMMANDS)}
@@ -122,9 +141,7 @@ class Worker:
     async def _process(self, batch: Sequence[Entry]) -> None:
         done: list[str] = []
         latencies: list[float] = []
-        for entry in batch:
-            if self._stopping.is_set() and self.burst:
-                break
+        for entry in batch:  # a warm stop still finishes the batch in hand
             outcome = await self._handle(entry)
             if outcome is None:
                 continue  # left pending for a retry, or dead-lettered

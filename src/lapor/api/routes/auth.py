@@ -64,7 +64,7 @@ async def token(
             await pipe.execute()
         raise Unauthorized("auth.invalid_credentials")
     await redis.delete(keys.login_attempts(scopes[1][0]))
-    claims = TokenClaims(user.id, password_fingerprint(user.password_hash))
+    claims = TokenClaims(user.id, password_fingerprint(user.password_hash), user.role, user.display_name)
     return Token(
         access_token=issue_token(settings.secret_key, claims), expires_in=settings.token_max_age_seconds
     )

@@ -10,7 +10,8 @@ from fastapi.responses import StreamingResponse
 from lapor.api import lookup
 from lapor.api.deps import LanguageDep, RedisDep, SettingsDep, StaffDep
 from lapor.api.errors import ValidationFailed
-from lapor.api.sse import EventHub, event_stream, is_stream_id
+from lapor.api.sse import EventHub, event_stream
+from lapor.broker.streamids import is_stream_id
 
 router = APIRouter(prefix="/api", tags=["events"])
 
@@ -68,6 +69,7 @@ async def report_events(
         report_id=report_id,
         last_event_id=cursor,
         snapshot=snapshot,
+        language=language,
         keepalive_seconds=settings.sse_keepalive_seconds,
         max_seconds=settings.sse_max_connection_seconds,
     )
@@ -85,6 +87,7 @@ async def all_events(
     user: StaffDep,
     redis: RedisDep,
     settings: SettingsDep,
+    language: LanguageDep,
     last_event_id_header: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
     last_event_id: Annotated[str | None, Query(max_length=40)] = None,
 ) -> StreamingResponse:
@@ -94,6 +97,7 @@ async def all_events(
         report_id=None,
         last_event_id=_cursor(last_event_id_header, last_event_id),
         snapshot=None,
+        language=language,
         keepalive_seconds=settings.sse_keepalive_seconds,
         max_seconds=settings.sse_max_connection_seconds,
     )

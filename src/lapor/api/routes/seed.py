@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from lapor.api import intake, lookup
 from lapor.api.deps import LanguageDep, RedisDep, SessionDep, SettingsDep, StaffDep
+from lapor.api.errors import ValidationFailed
 from lapor.api.routes.reports import CommandAccepted, _send, actor_of, read_fields
 from lapor.api.views import photo_urls
 from lapor.broker.stats import broker_stats
@@ -33,6 +34,14 @@ STATUS_SEED = {
     Status.IN_PROGRESS.value: "DIPROSES_TEKNISI",
     Status.RESOLVED.value: "SELESAI",
     Status.REJECTED.value: "DITOLAK",
+}
+
+SEED_FIELD = {
+    "reporter_name": "nama",
+    "location": "lokasi",
+    "description": "deskripsi",
+    "priority": "prioritas",
+    "photo": "foto",
 }
 
 _SEED_BODY: dict[str, Any] = {
@@ -78,16 +87,22 @@ async def lapor(
 ) -> JSONResponse:
     fields, raw_photo = await read_fields(request, settings, photo_field="foto")
     prioritas = fields.get("prioritas") or "Biasa"
-    submission = intake.parse_submission(
-        {
-            "reporter_name": fields.get("nama"),
-            "location": fields.get("lokasi"),
-            "description": fields.get("deskripsi"),
-            "priority": SEED_PRIORITY.get(prioritas, prioritas),
-            "category": "other",
-        }
-    )
-    photo = intake.check_photo(raw_photo, settings)
+    try:
+        submission = intake.parse_submission(
+            {
+                "reporter_name": fields.get("nama"),
+                "location": fields.get("lokasi"),
+                "description": fields.get("deskripsi"),
+                "priority": SEED_PRIORITY.get(prioritas, prioritas),
+                "category": "other",
+            }
+        )
+        photo = intake.check_photo(raw_photo, settings)
+    except ValidationFailed as exc:
+        # Name the fields the way the seed's form does.
+        raise ValidationFailed(
+            [(SEED_FIELD.get(f, f), key, params) for f, key, params in exc.problems]
+        ) from exc
     submitted = await intake.accept_report(
         submission,
         photo,
