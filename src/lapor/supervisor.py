@@ -70,12 +70,16 @@ async def start_private_redis(settings: Settings) -> subprocess.Popen[bytes] | N
         ],
         start_new_session=True,
     )
-    for _ in range(50):
-        if await redis_answers(settings.redis_url):
-            click.echo(f"started a private Redis on port {port} (AOF in {directory})")
-            return process
-        await asyncio.sleep(0.1)
-    process.terminate()
+    try:
+        for _ in range(50):
+            if await redis_answers(settings.redis_url):
+                click.echo(f"started a private Redis on port {port} (AOF in {directory})")
+                return process
+            await asyncio.sleep(0.1)
+    except BaseException:  # Ctrl-C while waiting: do not leave the Redis behind
+        await _stop_all([process])
+        raise
+    await _stop_all([process])
     raise click.ClickException(f"the private Redis did not start; see {directory / 'redis.log'}")
 
 
@@ -88,9 +92,31 @@ async def run_all(settings: Settings, *, workers: int, simulate_repairs: float |
     redis_process = None
     if not await redis_answers(settings.redis_url):
         redis_process = await start_private_redis(settings)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    await asyncio.to_thread(upgrade, settings.resolved_database_url)
-    children = [_spawn("api", "--workers", "1")] + [_spawn("worker") for _ in range(workers)]
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            await asyncio.to_thread(upgrade, settings.resolved_database_url)
+        except Exception as exc:
+            raise click.ClickException(
+                f"could not prepare the database ({type(exc).__name__}: {exc}); "
+                "check LAPOR_DATABASE_URL or run `lapor db upgrade`"
+            ) from exc
+        children.append(_spawn("api", "--workers", "1"))
+        children.extend(_spawn("worker") for _ in range(workers))
+        return await _supervise(settings, children, simulate_repairs)
+    finally:
+        # Whatever happened (a failed migration, Ctrl-C during start-up), leave nothing running.
+        await _stop_all(children)
+        if redis_process is not None:
+            await _stop_all([redis_process])
+        if children:
+            click.echo("stopped")
+
+
+async def _supervise(
+    settings: Settings, children: list[subprocess.Popen[bytes]], simulate_repairs: float | None
+) -> int:
     click.echo(f"Lapor Kampus is starting on http://{settings.host}:{settings.port}  (Ctrl-C stops)")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -100,20 +126,18 @@ async def run_all(settings: Settings, *, workers: int, simulate_repairs: float |
     if simulate_repairs:
         simulator = asyncio.create_task(_simulate(settings, simulate_repairs))
     exit_code = 0
-    while not stop.is_set():
-        dead = [child for child in children if child.poll() is not None]
-        if dead:
-            click.echo(f"a child process exited with code {dead[0].returncode}; stopping", err=True)
-            exit_code = 1
-            break
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=0.5)
-    if simulator is not None:
-        simulator.cancel()
-    await _stop_all(children)
-    if redis_process is not None:
-        await _stop_all([redis_process])
-    click.echo("stopped")
+    try:
+        while not stop.is_set():
+            dead = [child for child in children if child.poll() is not None]
+            if dead:
+                click.echo(f"a child process exited with code {dead[0].returncode}; stopping", err=True)
+                exit_code = 1
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=0.5)
+    finally:
+        if simulator is not None:
+            simulator.cancel()
     return exit_code
 
 

@@ -55,14 +55,18 @@ def reencode(source: Path, *, display: Path, thumbnail: Path, max_pixels: int) -
     """
     with _opened(source, max_pixels=max_pixels) as image:
         try:
+            if image.format == "JPEG":
+                # Let the JPEG decoder scale down while decoding: far less work for big photos.
+                image.draft("RGB", (DISPLAY_MAX_SIDE, DISPLAY_MAX_SIDE))
             image.load()
             upright = ImageOps.exif_transpose(image)
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
             raise PhotoError("photo.unreadable") from exc
         rgb = upright.convert("RGB")
     display.parent.mkdir(parents=True, exist_ok=True)
-    _save_jpeg(_fit(rgb, DISPLAY_MAX_SIDE), display, quality=85)
-    _save_jpeg(_fit(rgb, THUMBNAIL_MAX_SIDE), thumbnail, quality=75)
+    shown = _fit(rgb, DISPLAY_MAX_SIDE)
+    _save_jpeg(shown, display, quality=85)
+    _save_jpeg(_fit(shown, THUMBNAIL_MAX_SIDE), thumbnail, quality=75)
     return Rendition(display, thumbnail)
 
 
@@ -107,5 +111,5 @@ def _fit(image: Image.Image, max_side: int) -> Image.Image:
 def _save_jpeg(image: Image.Image, path: Path, *, quality: int) -> None:
     # Write then rename, so a reader never sees half a file and a crash leaves no torn photo.
     tmp = path.with_suffix(".tmp")
-    image.save(tmp, "JPEG", quality=quality, optimize=True, progressive=True)
+    image.save(tmp, "JPEG", quality=quality)
     tmp.replace(path)

@@ -30,14 +30,16 @@ async def apply_command(
     sessions: async_sessionmaker[AsyncSession], command: AnyCommand, settings: Settings
 ) -> Outcome:
     """Apply ``command`` exactly once; a redelivered command changes nothing."""
-    already = await _processed_events(sessions, command.command_id)
-    if already is not None:
-        return Outcome(already, replayed=True)
     photo, photo_error = None, None
     if isinstance(command, CreateReport) and command.upload:
+        if await _processed_events(sessions, command.command_id) is not None:
+            return await _replay(sessions, command.command_id)  # skip decoding the photo again
         photo, photo_error = await asyncio.to_thread(_render_photo, command, settings)
     try:
         async with sessions.begin() as session:
+            stored = await session.get(ProcessedCommand, command.command_id)
+            if stored is not None:
+                return Outcome([ReportEvent.model_validate(e) for e in stored.events], replayed=True)
             events = await _dispatch(session, command, photo, photo_error)
             session.add(
                 ProcessedCommand(
@@ -49,11 +51,15 @@ async def apply_command(
             )
     except IntegrityError:
         # Another worker applied it between our check and our commit (a reclaimed entry).
-        already = await _processed_events(sessions, command.command_id)
-        if already is None:
-            raise
-        return Outcome(already, replayed=True)
+        return await _replay(sessions, command.command_id)
     return Outcome(events, replayed=False)
+
+
+async def _replay(sessions: async_sessionmaker[AsyncSession], command_id: str) -> Outcome:
+    events = await _processed_events(sessions, command_id)
+    if events is None:
+        raise LookupError(f"command {command_id} is neither applied nor applicable")
+    return Outcome(events, replayed=True)
 
 
 async def _dispatch(

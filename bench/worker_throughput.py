@@ -1,0 +1,97 @@
+"""How fast one worker process persists reports, with and without photos.
+
+Puts N ``report.create`` commands straight on the stream of a scratch Redis database, then
+times a burst worker (the same code as ``lapor worker --burst``) draining them into a fresh
+SQLite file (or the PostgreSQL at --database-url). Prints reports per second.
+
+    .venv/bin/python bench/worker_throughput.py --reports 5000
+    .venv/bin/python bench/worker_throughput.py --reports 500 --photos
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import tempfile
+import time
+from pathlib import Path
+
+from PIL import Image
+
+from lapor.broker import keys
+from lapor.broker.client import connect
+from lapor.config import Settings
+from lapor.domain.commands import CreateReport, new_id
+from lapor.media import store
+from lapor.store.engine import create_engine, create_sessionmaker
+from lapor.store.migrate import upgrade
+from lapor.worker.loop import Worker
+
+
+def camera_jpeg(size: tuple[int, int] = (1280, 960), quality: int = 60) -> bytes:
+    """A phone-photo-like JPEG of about 30 KiB: smooth gradients with a little sensor noise."""
+    gradient = Image.linear_gradient("L").resize(size)
+    noise = Image.effect_noise(size, 12)
+    image = Image.merge("RGB", (gradient, Image.blend(gradient, noise, 0.3), noise.point(lambda v: v // 2)))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+async def run(reports: int, photos: bool, database_url: str | None, redis_url: str) -> None:
+    data_dir = Path(tempfile.mkdtemp(prefix="lapor-bench-"))
+    url = database_url or f"sqlite+aiosqlite:///{data_dir / 'bench.db'}"
+    await asyncio.to_thread(upgrade, url)
+    settings = Settings(
+        env="test", database_url=url, redis_url=redis_url, data_dir=data_dir, worker_batch_size=100
+    )
+    redis = connect(redis_url)
+    await redis.flushdb()
+    photo = camera_jpeg() if photos else None
+    async with redis.pipeline(transaction=False) as pipe:
+        for i in range(reports):
+            upload = store.save_upload(settings.upload_dir, photo) if photo else None
+            command = CreateReport(
+                report_id=new_id(),
+                tracking_token_hash="0" * 64,
+                reporter_name="Bench",
+                category="other",
+                location=f"Gedung {i % 20}",
+                title=f"Laporan {i}",
+                description=f"Laporan uji nomor {i} untuk mengukur kecepatan worker.",
+                upload=upload,
+            )
+            pipe.xadd(
+                keys.COMMANDS,
+                {"type": command.type, "id": command.command_id, "data": command.model_dump_json()},
+            )
+        await pipe.execute()
+    engine = create_engine(url, writer=True)
+    worker = Worker(settings, redis, create_sessionmaker(engine), burst=True)
+    start = time.perf_counter()
+    await worker.run()
+    elapsed = time.perf_counter() - start
+    await engine.dispose()
+    await redis.flushdb()
+    await redis.aclose()
+    kind = f"with a {len(photo) // 1024} KiB photo" if photo else "without photos"
+    print(
+        f"{worker.processed} reports {kind} in {elapsed:.2f} s: {worker.processed / elapsed:,.0f} reports/s ({url.split(':')[0]})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--reports", type=int, default=2000)
+    parser.add_argument("--photos", action="store_true")
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
+    args = parser.parse_args()
+    asyncio.run(run(args.reports, args.photos, args.database_url, args.redis_url))
+
+
+if __name__ == "__main__":
+    main()
