@@ -76,9 +76,9 @@ async def run(reports: int, photos: bool, database_url: str | None, redis_url: s
     await redis.flushdb()
     await redis.aclose()
     kind = f"with a {len(photo) // 1024} KiB photo" if photo else "without photos"
-    print(
-        f"{worker.processed} reports {kind} in {elapsed:.2f} s: {worker.processed / elapsed:,.0f} reports/s ({url.split(':')[0]})"
-    )
+    rate = worker.processed / elapsed
+    backend = url.split(":")[0]
+    print(f"{worker.processed} reports {kind} in {elapsed:.2f} s: {rate:,.0f} reports/s ({backend})")
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
 from tests.factories import PASSWORD, report_fields, submit
@@ -265,6 +266,32 @@ def test_up_without_redis_server_explains_the_fix(tmp_path: Path) -> None:
     assert "redis-server" in lines[0]
     assert "LAPOR_REDIS_URL" in lines[0] or "install" in lines[0]
     assert not answers(port)
+
+
+def test_up_stops_its_private_redis_when_the_database_fails(tmp_path: Path) -> None:
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    redis_port = free_port()
+    env = up_env(
+        tmp_path,
+        LAPOR_REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
+        LAPOR_PORT=str(free_port()),
+        LAPOR_DATABASE_URL=f"postgresql+asyncpg://nobody@127.0.0.1:{free_port()}/nothing",
+    )
+    log = tmp_path / "up.log"
+    try:
+        with running([*LAPOR, "up"], env, log) as up:
+            assert up.wait(timeout=30) != 0
+        output = log.read_text()
+        assert "Traceback" not in output, output
+        assert "LAPOR_DATABASE_URL" in output, output
+        assert not answers(redis_port), "the private Redis was left running"
+    finally:
+        if answers(redis_port):
+            leftover = SyncRedis(host="127.0.0.1", port=redis_port)
+            with contextlib.suppress(Exception):
+                leftover.shutdown(nosave=True)
+            leftover.close()
 
 
 @pytest.mark.timeout(90)
