@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.factories import StaffUser, png_bytes
 
@@ -134,11 +133,6 @@ async def test_unknown_priority_is_a_validation_error(client: httpx.AsyncClient)
     assert await queue_length(client) == 0
 
 
-@pytest.mark.xfail(
-    reason="seed.py validates prioritas through the modern model: the 422 names the field 'priority' "
-    "and lists emergency/medium/normal instead of the seed's Darurat/Sedang/Biasa",
-    strict=True,
-)
 async def test_unknown_priority_error_speaks_the_seed_vocabulary(client: httpx.AsyncClient) -> None:
     response = await seed_submit(client, prioritas="Penting")
     assert response.status_code == 422

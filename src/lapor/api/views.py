@@ -12,6 +12,11 @@ from lapor.media import store
 from lapor.store.models import Report, TimelineEntry
 
 
+def iso_utc(at: datetime) -> str:
+    """The same ISO 8601 form the JSON answers use for stored times (``…Z``)."""
+    return at.isoformat().replace("+00:00", "Z")
+
+
 def report_links(report_id: str) -> dict[str, str]:
     return {"self": f"/api/reports/{report_id}", "events": f"/api/reports/{report_id}/events"}
 
@@ -75,7 +80,7 @@ def timeline_entry(entry: TimelineEntry, language: str) -> dict[str, Any]:
 
 def queued_report(command: CreateReport, *, has_photo: bool) -> dict[str, Any]:
     """What GET answers between the 202 and the worker's commit: status ``queued``, never 404."""
-    at: datetime = command.issued_at
+    at = iso_utc(command.issued_at)
     return {
         "id": command.report_id,
         "title": command.title,
@@ -84,8 +89,8 @@ def queued_report(command: CreateReport, *, has_photo: bool) -> dict[str, Any]:
         "location": command.location,
         "priority": command.priority.value,
         "status": Status.QUEUED.value,
-        "created_at": at.isoformat(),
-        "updated_at": at.isoformat(),
+        "created_at": at,
+        "updated_at": at,
         "photo_url": None,
         "thumbnail_url": None,
         "photo_pending": has_photo,
@@ -93,7 +98,7 @@ def queued_report(command: CreateReport, *, has_photo: bool) -> dict[str, Any]:
         "links": report_links(command.report_id),
         "timeline": [
             {
-                "at": at.isoformat(),
+                "at": at,
                 "kind": "queued",
                 "status": "queued",
                 "from_status": None,

@@ -87,13 +87,16 @@ async def lapor(
 ) -> JSONResponse:
     fields, raw_photo = await read_fields(request, settings, photo_field="foto")
     prioritas = fields.get("prioritas") or "Biasa"
+    if prioritas not in SEED_PRIORITY:
+        choices = ", ".join(SEED_PRIORITY)
+        raise ValidationFailed([("prioritas", "field.invalid_choice", {"choices": choices})])
     try:
         submission = intake.parse_submission(
             {
                 "reporter_name": fields.get("nama"),
                 "location": fields.get("lokasi"),
                 "description": fields.get("deskripsi"),
-                "priority": SEED_PRIORITY.get(prioritas, prioritas),
+                "priority": SEED_PRIORITY[prioritas],
                 "category": "other",
             }
         )
