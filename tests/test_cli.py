@@ -355,3 +355,25 @@ def test_up_starts_a_private_redis_and_stops_everything(tmp_path: Path) -> None:
                     up.wait(timeout=10)
             for pid in children:
                 kill_if_ours(pid)
+
+
+def test_operator_commands_explain_an_unreachable_redis_or_database(env_for: EnvFor, tmp_path: Path) -> None:
+    no_redis = env_for(LAPOR_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    for args in (["status"], ["dlq", "list"], ["worker", "--check"]):
+        result = lapor(no_redis, *args)
+        assert result.returncode == 1, args
+        assert "Traceback" not in result.stderr
+        assert "LAPOR_REDIS_URL" in result.stderr, args
+    no_database = env_for(
+        LAPOR_DATABASE_URL=f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/test",
+        LAPOR_PASSWORD="a-long-enough-password",
+    )
+    result = lapor(no_database, "user", "add", "bob", "--role", "admin")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "LAPOR_DATABASE_URL" in result.stderr
+
+
+def test_production_mode_refuses_the_development_secret(env_for: EnvFor) -> None:
+    result = lapor(env_for(LAPOR_ENV="production"), "status")
+    assert result.returncode == 1
+    assert "LAPOR_SECRET_KEY must be set" in result.stderr and "Traceback" not in result.stderr

@@ -10,6 +10,8 @@ from typing import TypeVar
 
 import click
 from pydantic import ValidationError
+from redis.exceptions import RedisError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from lapor.config import Settings
 
@@ -21,16 +23,28 @@ def _settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         problems = "; ".join(
-            f"LAPOR_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+            (f"LAPOR_{'_'.join(map(str, e['loc'])).upper()}: " if e["loc"] else "")
+            + str(e["msg"]).removeprefix("Value error, ")
+            for e in exc.errors()
         )
         raise click.ClickException(f"invalid configuration: {problems}") from exc
 
 
 def _run(main: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine; an unreachable Redis or database is one clear line, not a traceback."""
     try:
         return asyncio.run(main())  # type: ignore[arg-type]
     except KeyboardInterrupt:
         sys.exit(130)
+    except RedisError as exc:
+        raise click.ClickException(
+            f"Redis is not reachable ({exc}); start it or point LAPOR_REDIS_URL to a running Redis"
+        ) from exc
+    except (OperationalError, InterfaceError, OSError) as exc:
+        raise click.ClickException(
+            f"the database is not reachable ({type(exc).__name__}); check LAPOR_DATABASE_URL "
+            "and run `lapor db upgrade`"
+        ) from exc
 
 
 @click.group()
@@ -81,6 +95,7 @@ def api(host: str | None, port: int | None, workers: int | None) -> None:
         loop="uvloop",
         http="httptools",
         proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         access_log=False,
         log_level="info",
         timeout_graceful_shutdown=5,
@@ -99,7 +114,7 @@ def worker(burst: bool, check: bool) -> None:
         names = _run(lambda: check_workers(settings))
         click.echo(f"live workers: {', '.join(names)}" if names else "no live worker")
         sys.exit(0 if names else 1)
-    _run(lambda: run_worker(settings, burst=burst))
+    sys.exit(_run(lambda: run_worker(settings, burst=burst)))
 
 
 @main.group()
