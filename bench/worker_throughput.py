@@ -6,6 +6,8 @@ SQLite file (or the PostgreSQL at --database-url). Prints reports per second.
 
     .venv/bin/python bench/worker_throughput.py --reports 5000
     .venv/bin/python bench/worker_throughput.py --reports 500 --photos
+    .venv/bin/python bench/worker_throughput.py --database-url \
+        postgresql+asyncpg://postgres@127.0.0.1:5432/lapor_bench   # dropped and re-created
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import time
 from pathlib import Path
 
 from PIL import Image
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from lapor.broker import keys
 from lapor.broker.client import connect
@@ -39,9 +43,21 @@ def camera_jpeg(size: tuple[int, int] = (1280, 960), quality: int = 60) -> bytes
     return buffer.getvalue()
 
 
+async def fresh_postgres_database(url: str) -> None:
+    """Drop and create the database named in ``url`` (never point this at real data)."""
+    base, _, name = url.rpartition("/")
+    admin = create_async_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+
+
 async def run(reports: int, photos: bool, database_url: str | None, redis_url: str) -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="lapor-bench-"))
     url = database_url or f"sqlite+aiosqlite:///{data_dir / 'bench.db'}"
+    if url.startswith("postgresql"):
+        await fresh_postgres_database(url)
     await asyncio.to_thread(upgrade, url)
     settings = Settings(
         env="test", database_url=url, redis_url=redis_url, data_dir=data_dir, worker_batch_size=100
