@@ -17,6 +17,8 @@ $(STAMP_RUN): pyproject.toml | $(BIN)/python
 
 $(STAMP_DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
+	@# Browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	touch $(STAMP_RUN) $@
 
 install: $(STAMP_RUN)

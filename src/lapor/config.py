@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     # Staff sessions
     token_max_age_seconds: int = Field(default=12 * 3600, ge=60)
 
+    # Service-level targets: an open report older than this is flagged overdue on the dashboard.
+    sla_emergency_hours: float = Field(default=4, gt=0)
+    sla_medium_hours: float = Field(default=24, gt=0)
+    sla_normal_hours: float = Field(default=72, gt=0)
+
     # SSE
     sse_max_connection_seconds: float = Field(default=15 * 60, gt=0)
     sse_keepalive_seconds: float = Field(default=15.0, gt=0)

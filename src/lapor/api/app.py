@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 
 from lapor import __version__
@@ -19,6 +20,8 @@ from lapor.broker.client import connect
 from lapor.broker.intake import check_wait_aof_supported
 from lapor.config import Settings
 from lapor.store.engine import create_engine, create_sessionmaker
+from lapor.web import staff, student
+from lapor.web.render import STATIC
 
 log = logging.getLogger("lapor.api")
 
@@ -58,8 +61,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics_registry = CollectorRegistry(auto_describe=True)
     install_error_handlers(app)
-    for module in (reports, events, auth, admin, seed, system):
+    for module in (reports, events, auth, admin, seed, system, student, staff):
         app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The last one added runs first: metrics see every answer, security headers go on every
     # answer (the body limit's 413 included), and the body limit runs before any parsing.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

@@ -16,6 +16,7 @@ from lapor.config import Settings
 from lapor.domain.enums import Role
 from lapor.store import queries
 from lapor.store.models import User
+from lapor.web.security import CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, csrf_valid
 
 log = logging.getLogger("lapor.api")
 
@@ -48,10 +49,17 @@ def _bearer(request: Request) -> str | None:
 
 
 async def optional_staff(request: Request, session: SessionDep, settings: SettingsDep) -> User | None:
-    """The signed-in staff member, None for an anonymous caller; a bad token is an error."""
+    """The signed-in staff member (bearer token or the web's session cookie), None for an anonymous
+    caller; a bad or expired token is an error. A cookie-authenticated change needs a CSRF token."""
     token = _bearer(request)
     if token is None:
-        return None
+        token = request.cookies.get(SESSION_COOKIE)
+        if token is None:
+            return None
+        if request.method not in SAFE_METHODS and not csrf_valid(
+            request, settings, request.headers.get(CSRF_HEADER)
+        ):
+            raise Forbidden("error.csrf")
     try:
         claims = read_token(settings.secret_key, token, max_age=settings.token_max_age_seconds)
     except InvalidToken as exc:

@@ -132,6 +132,11 @@ async def get_user_by_username(session: AsyncSession, *, username: str) -> User 
     return await session.scalar(select(User).where(User.username == username))
 
 
+async def list_staff(session: AsyncSession) -> list[User]:
+    """Active staff, for the assignment list."""
+    return list(await session.scalars(select(User).where(User.active.is_(True)).order_by(User.display_name)))
+
+
 async def display_names(session: AsyncSession, *, user_ids: set[int]) -> dict[int, str]:
     if not user_ids:
         return {}

@@ -1,12 +1,8 @@
-"""The one message catalogue: every user-facing string, Indonesian first, English second."""
+"""Messages of the HTTP API: errors, field names, timeline notes."""
 
 from __future__ import annotations
 
-from typing import Literal
-
-Language = Literal["id", "en"]
-LANGUAGES: tuple[Language, ...] = ("id", "en")
-DEFAULT_LANGUAGE: Language = "id"
+from lapor.i18n.types import Language
 
 MESSAGES: dict[str, dict[Language, str]] = {
     # Request validation
@@ -106,6 +102,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "id": "Terlalu banyak percobaan masuk; coba lagi dalam {seconds} detik",
         "en": "Too many sign-in attempts; try again in {seconds} seconds",
     },
+    "error.csrf": {
+        "id": "Formulir kedaluwarsa atau tidak sah; muat ulang halaman lalu coba lagi",
+        "en": "The form has expired or is not valid; reload the page and try again",
+    },
     # Photos
     "photo.too_large": {
         "id": "Foto terlalu besar: maksimal {max_mb} MB",
@@ -183,23 +183,3 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "name.prioritas": {"id": "Prioritas", "en": "Priority"},
     "name.foto": {"id": "Foto", "en": "Photo"},
 }
-
-
-def translate(key: str, language: str = DEFAULT_LANGUAGE, **params: object) -> str:
-    """The message for ``key`` in ``language``; an unknown key is returned as it is."""
-    entry = MESSAGES.get(key)
-    if entry is None:
-        return key
-    template = entry.get(language if language in LANGUAGES else DEFAULT_LANGUAGE, entry[DEFAULT_LANGUAGE])
-    return template.format(**params) if params else template
-
-
-def negotiate(accept_language: str | None, preferred: str | None = None) -> Language:
-    """The user's language: an explicit choice first, then the browser's header, then Indonesian."""
-    if preferred in LANGUAGES:
-        return preferred
-    for part in (accept_language or "").split(","):
-        tag = part.split(";", 1)[0].strip().lower()[:2]
-        if tag in LANGUAGES:
-            return tag
-    return DEFAULT_LANGUAGE

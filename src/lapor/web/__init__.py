@@ -1,0 +1,1 @@
+"""The web: server-rendered pages for students and staff, live through small JavaScript modules."""

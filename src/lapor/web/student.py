@@ -1,0 +1,129 @@
+"""The student's pages: the report form and the live tracking page."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from lapor.api import intake, lookup
+from lapor.api.deps import LanguageDep, RedisDep, SessionDep, SettingsDep
+from lapor.api.errors import LaporError, NotFound, ValidationFailed, field_label
+from lapor.api.routes.reports import read_fields
+from lapor.domain.enums import Priority, Status
+from lapor.i18n import LANGUAGES, translate
+from lapor.web.render import render
+from lapor.web.security import CSRF_FIELD, csrf_valid
+
+router = APIRouter(include_in_schema=False)
+
+PROGRESS = [Status.QUEUED, Status.PENDING, Status.IN_PROGRESS, Status.RESOLVED]
+FORM_FIELDS = ("reporter_name", "reporter_contact", "category", "location", "description", "priority")
+
+
+async def _categories(request: Request, language: str) -> list[dict[str, str]]:
+    items = await request.app.state.categories.items()
+    return [{"slug": c["slug"], "name": c["name_en"] if language == "en" else c["name_id"]} for c in items]
+
+
+async def _form_page(
+    request: Request,
+    language: str,
+    *,
+    values: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    errors = errors or {}
+    return render(
+        request,
+        "report_form.html",
+        {
+            "categories": await _categories(request, language),
+            "priorities": [p.value for p in Priority],
+            "values": values,
+            "errors": errors,
+            "error_summary": [(field, message) for field, message in errors.items()],
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/")
+async def report_form(request: Request, language: LanguageDep, location: str = "") -> Response:
+    """The report form; ``?location=`` (from a QR code on a door) fills in the location."""
+    return await _form_page(request, language, values={"location": location[:200], "priority": "normal"})
+
+
+@router.post("/")
+async def submit_form(
+    request: Request, settings: SettingsDep, redis: RedisDep, language: LanguageDep
+) -> Response:
+    """The form without JavaScript: a plain POST that redirects to the tracking page."""
+    fields, raw_photo = await read_fields(request, settings)
+    values = {name: fields.get(name, "") for name in FORM_FIELDS}
+    if not csrf_valid(request, settings, fields.get(CSRF_FIELD)):
+        errors = {"form": translate("error.csrf", language)}
+        return await _form_page(request, language, values=values, errors=errors, status_code=403)
+    try:
+        submission = intake.parse_submission(fields)
+        photo = intake.check_photo(raw_photo, settings)
+        submitted = await intake.accept_report(
+            submission,
+            photo,
+            settings=settings,
+            redis=redis,
+            categories=request.app.state.categories,
+            idempotency_key=fields.get("idempotency_key") or None,
+            language=language,
+        )
+    except ValidationFailed as exc:
+        errors = {
+            field: translate(key, language, field=field_label(field, language), **params)
+            for field, key, params in exc.problems
+        }
+        return await _form_page(request, language, values=values, errors=errors, status_code=422)
+    except LaporError as exc:
+        errors = {"form": translate(exc.message_key, language, **exc.params)}
+        return await _form_page(request, language, values=values, errors=errors, status_code=exc.status_code)
+    answer = submitted.answer
+    # The token travels in the fragment: browsers never send it to a server or put it in a Referer.
+    return RedirectResponse(f"/r/{answer['id']}#token={quote(answer['tracking_token'])}", status_code=303)
+
+
+@router.get("/r/{report_id}")
+async def tracking_page(
+    report_id: str, request: Request, session: SessionDep, redis: RedisDep, language: LanguageDep
+) -> Response:
+    try:
+        report = await lookup.report_view(session, redis, report_id, language=language, staff=False)
+    except NotFound:
+        return render(request, "not_found.html", status_code=404)
+    categories = {c["slug"]: c["name"] for c in await _categories(request, language)}
+    status = Status(report["status"])
+    reached = PROGRESS.index(status) if status in PROGRESS else -1
+    return render(
+        request,
+        "track.html",
+        {
+            "report": report,
+            "category_name": categories.get(report["category"], report["category"]),
+            "progress": [
+                {"status": s.value, "done": i <= reached, "current": i == reached}
+                for i, s in enumerate(PROGRESS)
+            ],
+        },
+    )
+
+
+@router.get("/lang/{code}")
+async def switch_language(code: str, request: Request, next: str = "/") -> Response:
+    """Remember the chosen language in a cookie and go back where the visitor was."""
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    response = RedirectResponse(target, status_code=303)
+    if code in LANGUAGES:
+        secure = request.url.scheme == "https"
+        response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="lax", secure=secure)
+    return response
