@@ -28,9 +28,9 @@ from lapor.broker.client import connect
 from lapor.config import Settings
 from lapor.domain.commands import CreateReport, new_id
 from lapor.media import store
-from lapor.store.engine import create_engine, create_sessionmaker
 from lapor.store.migrate import upgrade
 from lapor.worker.loop import Worker
+from lapor.worker.transactions import transaction_runner
 
 
 def camera_jpeg(size: tuple[int, int] = (1280, 960), quality: int = 60) -> bytes:
@@ -83,12 +83,12 @@ async def run(reports: int, photos: bool, database_url: str | None, redis_url: s
                 {"type": command.type, "id": command.command_id, "data": command.model_dump_json()},
             )
         await pipe.execute()
-    engine = create_engine(url, writer=True)
-    worker = Worker(settings, redis, create_sessionmaker(engine), burst=True)
+    runner = transaction_runner(url)
+    worker = Worker(settings, redis, runner, burst=True)
     start = time.perf_counter()
     await worker.run()
     elapsed = time.perf_counter() - start
-    await engine.dispose()
+    await runner.dispose()
     await redis.flushdb()
     await redis.aclose()
     kind = f"with a {len(photo) // 1024} KiB photo" if photo else "without photos"

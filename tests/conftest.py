@@ -16,12 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from lapor.api.app import create_app
 from lapor.broker.client import connect
 from lapor.config import Settings
-from lapor.store.engine import create_engine, create_sessionmaker
+from lapor.store.engine import create_engine
 from lapor.store.migrate import upgrade
 from lapor.worker.loop import Worker
+from lapor.worker.transactions import transaction_runner
 from tests.factories import StaffUser, create_staff
 
-TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
+# Own Redis DB and database, never the ones `make run` uses; override to run two suites at once.
+TEST_REDIS_URL = os.environ.get("LAPOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 POSTGRES_URL = os.environ.get("LAPOR_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 _CLEAN_TABLES = ("timeline_entries", "processed_commands", "reports", "users")
 
@@ -36,6 +38,13 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     async def reset() -> None:
+        base, _, name = POSTGRES_URL.rpartition("/")
+        server = create_async_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+        async with server.connect() as conn:
+            exists = await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+            if not exists:
+                await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        await server.dispose()
         engine = create_async_engine(POSTGRES_URL)
         async with engine.begin() as conn:
             await conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -121,12 +130,12 @@ def drain(settings: Settings, redis: Redis) -> Callable[[], object]:
 
     async def run(**overrides: object) -> Worker:
         worker_settings = settings.model_copy(update=overrides) if overrides else settings
-        engine = create_engine(worker_settings.resolved_database_url, writer=True)
-        worker = Worker(worker_settings, redis, create_sessionmaker(engine), burst=True)
+        runner = transaction_runner(worker_settings.resolved_database_url)
+        worker = Worker(worker_settings, redis, runner, burst=True)
         try:
             await asyncio.wait_for(worker.run(), timeout=60)
         finally:
-            await engine.dispose()
+            await runner.dispose()
         return worker
 
     return run

@@ -61,15 +61,6 @@ def _entries(response: Any) -> list[Entry]:
     ]
 
 
-async def ack(redis: Redis, *entry_ids: str) -> None:
-    if not entry_ids:
-        return
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.xack(keys.COMMANDS, keys.WORKER_GROUP, *entry_ids)
-        pipe.hdel(keys.FAILURES, *entry_ids)
-        await pipe.execute()
-
-
 async def record_failure(redis: Redis, entry_id: str) -> int:
     """Count one more failed attempt at an entry; returns the attempts so far."""
     return int(await redis.hincrby(keys.FAILURES, entry_id, 1))

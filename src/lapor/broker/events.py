@@ -5,24 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from lapor.broker import keys
 from lapor.domain.events import ReportEvent
 
 
-async def publish(redis: Redis, events: list[ReportEvent], *, maxlen: int) -> list[str]:
-    """Append events in order; the stream is capped (approximately) at ``maxlen`` entries."""
-    if not events:
-        return []
-    async with redis.pipeline(transaction=False) as pipe:
-        for event in events:
-            pipe.xadd(
-                keys.EVENTS,
-                {"report_id": event.report_id, "data": event.model_dump_json()},
-                maxlen=maxlen,
-                approximate=True,
-            )
-        return [str(entry_id) for entry_id in await pipe.execute()]
+def append(pipe: Pipeline, events: list[ReportEvent], *, maxlen: int) -> None:
+    """Queue XADDs of ``events`` on a pipeline, in order; the stream is capped near ``maxlen``."""
+    for event in events:
+        pipe.xadd(
+            keys.EVENTS,
+            {"report_id": event.report_id, "data": event.model_dump_json()},
+            maxlen=maxlen,
+            approximate=True,
+        )
 
 
 async def last_event_id(redis: Redis) -> str:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from lapor.config import Settings
 from lapor.domain.commands import AddComment, CreateReport, UpdateReport, utcnow
@@ -16,6 +15,7 @@ from lapor.media import store
 from lapor.media.images import PhotoError, reencode
 from lapor.store.models import ProcessedCommand
 from lapor.worker import handlers
+from lapor.worker.transactions import TransactionRunner
 
 AnyCommand = CreateReport | UpdateReport | AddComment
 
@@ -26,62 +26,54 @@ class Outcome:
     replayed: bool  # the command had been applied before; its events are sent again
 
 
-async def apply_command(
-    sessions: async_sessionmaker[AsyncSession], command: AnyCommand, settings: Settings
-) -> Outcome:
+async def apply_command(runner: TransactionRunner, command: AnyCommand, settings: Settings) -> Outcome:
     """Apply ``command`` exactly once; a redelivered command changes nothing."""
     photo, photo_error = None, None
     if isinstance(command, CreateReport) and command.upload:
-        if await _processed_events(sessions, command.command_id) is not None:
-            return await _replay(sessions, command.command_id)  # skip decoding the photo again
+        already = await runner.run(lambda session: processed_events(session, command.command_id))
+        if already is not None:
+            return Outcome(already, replayed=True)  # and the photo is not decoded again
         photo, photo_error = await asyncio.to_thread(_render_photo, command, settings)
     try:
-        async with sessions.begin() as session:
-            stored = await session.get(ProcessedCommand, command.command_id)
-            if stored is not None:
-                return Outcome([ReportEvent.model_validate(e) for e in stored.events], replayed=True)
-            events = await _dispatch(session, command, photo, photo_error)
-            session.add(
-                ProcessedCommand(
-                    command_id=command.command_id,
-                    report_id=command.report_id,
-                    processed_at=utcnow(),
-                    events=[event.model_dump(mode="json") for event in events],
-                )
-            )
+        return await runner.run(lambda session: apply_in_session(session, command, photo, photo_error))
     except IntegrityError:
         # Another worker applied it between our check and our commit (a reclaimed entry).
-        return await _replay(sessions, command.command_id)
+        already = await runner.run(lambda session: processed_events(session, command.command_id))
+        if already is None:
+            raise
+        return Outcome(already, replayed=True)
+
+
+def apply_in_session(
+    session: Session, command: AnyCommand, photo: str | None, photo_error: str | None
+) -> Outcome:
+    """The command's whole database work, inside the caller's transaction."""
+    already = processed_events(session, command.command_id)
+    if already is not None:
+        return Outcome(already, replayed=True)
+    if isinstance(command, CreateReport):
+        events = handlers.create_report(session, command, photo=photo, photo_error=photo_error)
+    elif isinstance(command, UpdateReport):
+        events = handlers.update_report(session, command)
+    else:
+        events = handlers.add_comment(session, command)
+    session.add(
+        ProcessedCommand(
+            command_id=command.command_id,
+            report_id=command.report_id,
+            processed_at=utcnow(),
+            events=[event.model_dump(mode="json") for event in events],
+        )
+    )
+    session.flush()  # a duplicate command id fails here, inside the transaction
     return Outcome(events, replayed=False)
 
 
-async def _replay(sessions: async_sessionmaker[AsyncSession], command_id: str) -> Outcome:
-    events = await _processed_events(sessions, command_id)
-    if events is None:
-        raise LookupError(f"command {command_id} is neither applied nor applicable")
-    return Outcome(events, replayed=True)
-
-
-async def _dispatch(
-    session: AsyncSession, command: AnyCommand, photo: str | None, photo_error: str | None
-) -> list[ReportEvent]:
-    if isinstance(command, CreateReport):
-        return await handlers.create_report(session, command, photo=photo, photo_error=photo_error)
-    if isinstance(command, UpdateReport):
-        return await handlers.update_report(session, command)
-    return await handlers.add_comment(session, command)
-
-
-async def _processed_events(
-    sessions: async_sessionmaker[AsyncSession], command_id: str
-) -> list[ReportEvent] | None:
-    async with sessions() as session:
-        stored = await session.scalar(
-            select(ProcessedCommand.events).where(ProcessedCommand.command_id == command_id)
-        )
+def processed_events(session: Session, command_id: str) -> list[ReportEvent] | None:
+    stored = session.get(ProcessedCommand, command_id)
     if stored is None:
         return None
-    return [ReportEvent.model_validate(event) for event in stored]
+    return [ReportEvent.model_validate(event) for event in stored.events]
 
 
 def _render_photo(command: CreateReport, settings: Settings) -> tuple[str | None, str | None]:

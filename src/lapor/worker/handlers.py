@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from lapor.domain.commands import Actor, AddComment, CreateReport, UpdateReport, utcnow
 from lapor.domain.enums import Priority, Role, Status, TimelineKind
@@ -23,7 +23,7 @@ class ReportNotPersistedYet(LookupError):
 class _Recorder:
     """Collects the timeline entries and events of one command, in order."""
 
-    def __init__(self, session: AsyncSession, command_id: str, report: Report, at: datetime) -> None:
+    def __init__(self, session: Session, command_id: str, report: Report, at: datetime) -> None:
         self.session = session
         self.command_id = command_id
         self.report = report
@@ -74,8 +74,8 @@ def public_actor_name(actor: Actor) -> str | None:
     return None if actor.role == Role.REPORTER else actor.name
 
 
-async def create_report(
-    session: AsyncSession, command: CreateReport, *, photo: str | None, photo_error: str | None
+def create_report(
+    session: Session, command: CreateReport, *, photo: str | None, photo_error: str | None
 ) -> list[ReportEvent]:
     """Persist a new report as ``pending``, or ``rejected`` when its photo could not be used."""
     now = utcnow()
@@ -119,9 +119,9 @@ async def create_report(
     return record.events
 
 
-async def update_report(session: AsyncSession, command: UpdateReport) -> list[ReportEvent]:
+def update_report(session: Session, command: UpdateReport) -> list[ReportEvent]:
     """Apply a status, priority or assignment change; refusals are recorded, never applied."""
-    report = await _load_for_update(session, command.report_id)
+    report = _load_for_update(session, command.report_id)
     record = _Recorder(session, command.command_id, report, utcnow())
     actor = command.actor
     if command.priority is not None and command.priority.value != report.priority:
@@ -130,7 +130,7 @@ async def update_report(session: AsyncSession, command: UpdateReport) -> list[Re
         report.priority_rank = command.priority.rank
         record.add(TimelineKind.PRIORITY, actor, event="priority", note=f"{old} → {report.priority}")
     if command.assignee is not None:
-        await _assign(session, report, command.assignee, actor, record)
+        _assign(session, report, command.assignee, actor, record)
     if command.status is not None:
         _change_status(report, command.status, actor, command.note, record)
     elif command.note and command.note.strip():
@@ -140,8 +140,8 @@ async def update_report(session: AsyncSession, command: UpdateReport) -> list[Re
     return record.events
 
 
-async def add_comment(session: AsyncSession, command: AddComment) -> list[ReportEvent]:
-    report = await _load_for_update(session, command.report_id)
+def add_comment(session: Session, command: AddComment) -> list[ReportEvent]:
+    report = _load_for_update(session, command.report_id)
     record = _Recorder(session, command.command_id, report, utcnow())
     record.add(TimelineKind.COMMENT, command.actor, event="comment", note=command.body)
     report.updated_at = record.at
@@ -173,15 +173,13 @@ def _change_status(report: Report, target: Status, actor: Actor, note: str | Non
     )
 
 
-async def _assign(
-    session: AsyncSession, report: Report, username: str, actor: Actor, record: _Recorder
-) -> None:
+def _assign(session: Session, report: Report, username: str, actor: Actor, record: _Recorder) -> None:
     if username == "":
         if report.assignee_id is not None:
             report.assignee_id = None
             record.add(TimelineKind.ASSIGNMENT, actor, event="assignment", note=None)
         return
-    user = await session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
     if user is None:
         record.add(TimelineKind.REFUSED, actor, event="refused", note="assignment.unknown_user")
         return
@@ -190,8 +188,8 @@ async def _assign(
         record.add(TimelineKind.ASSIGNMENT, actor, event="assignment", note=user.display_name)
 
 
-async def _load_for_update(session: AsyncSession, report_id: str) -> Report:
-    report = await session.scalar(select(Report).where(Report.id == report_id).with_for_update())
+def _load_for_update(session: Session, report_id: str) -> Report:
+    report = session.scalar(select(Report).where(Report.id == report_id).with_for_update())
     if report is None:
         raise ReportNotPersistedYet(report_id)
     return report

@@ -18,15 +18,15 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lapor.broker import consumer, events, keys
 from lapor.broker.consumer import Entry
 from lapor.broker.stats import LATENCY_BUCKETS
 from lapor.config import Settings
 from lapor.domain.commands import CreateReport, decode_command
-from lapor.worker.apply import apply_command, discard_upload
+from lapor.worker.apply import AnyCommand, Outcome, apply_command, discard_upload
 from lapor.worker.handlers import ReportNotPersistedYet
+from lapor.worker.transactions import TransactionRunner
 
 log = logging.getLogger("lapor.worker")
 
@@ -57,14 +57,14 @@ class Worker:
         self,
         settings: Settings,
         redis: Redis,
-        sessions: async_sessionmaker[AsyncSession],
+        runner: TransactionRunner,
         *,
         name: str | None = None,
         burst: bool = False,
     ) -> None:
         self.settings = settings
         self.redis = redis
-        self.sessions = sessions
+        self.runner = runner
         self.name = name or consumer_name()
         self.burst = burst
         self.processed = 0
@@ -139,20 +139,41 @@ class Worker:
         return False
 
     async def _process(self, batch: Sequence[Entry]) -> None:
-        done: list[str] = []
-        latencies: list[float] = []
+        applied: list[tuple[Entry, AnyCommand, Outcome]] = []
         for entry in batch:  # a warm stop still finishes the batch in hand
-            outcome = await self._handle(entry)
-            if outcome is None:
-                continue  # left pending for a retry, or dead-lettered
-            done.append(entry.entry_id)
-            latencies.append(outcome)
-        await consumer.ack(self.redis, *done)
-        await self._record_latencies(latencies)
-        self.processed += len(done)
+            result = await self._handle(entry)
+            if result is not None:  # None: left pending for a retry, or dead-lettered
+                applied.append((entry, *result))
+        if applied:
+            await self._complete(applied)
+        for _entry, command, _outcome in applied:
+            discard_upload(command, self.settings)
+        self.processed += len(applied)
 
-    async def _handle(self, entry: Entry) -> float | None:
-        """Apply one entry; returns its submit-to-commit seconds, or None if not acknowledged."""
+    async def _complete(self, applied: list[tuple[Entry, AnyCommand, Outcome]]) -> None:
+        """After the commits, in one round trip: events out, queued views gone, entries acked.
+
+        A crash before this point only means the entries are delivered again; their commands
+        are found already applied and their stored events are published then.
+        """
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for _entry, command, outcome in applied:
+                events.append(pipe, outcome.events, maxlen=self.settings.events_maxlen)
+                if isinstance(command, CreateReport):
+                    pipe.delete(keys.queued_view(command.report_id))
+            entry_ids = [entry.entry_id for entry, _command, _outcome in applied]
+            pipe.xack(keys.COMMANDS, keys.WORKER_GROUP, *entry_ids)
+            pipe.hdel(keys.FAILURES, *entry_ids)
+            for _entry, command, outcome in applied:
+                if outcome.events and not outcome.replayed:
+                    seconds = (outcome.events[0].at - command.issued_at).total_seconds()
+                    bucket = next((str(b) for b in LATENCY_BUCKETS if seconds <= b), "+Inf")
+                    pipe.hincrby(keys.LATENCY, bucket, 1)
+                    pipe.hincrbyfloat(keys.LATENCY, "sum", seconds)
+            await pipe.execute()
+
+    async def _handle(self, entry: Entry) -> tuple[AnyCommand, Outcome] | None:
+        """Apply one entry's command (committed when this returns); None if it stays unacknowledged."""
         try:
             command = decode_command(entry.data)
         except ValidationError as exc:
@@ -162,7 +183,7 @@ class Worker:
         backoff = 0.05
         while True:
             try:
-                outcome = await apply_command(self.sessions, command, self.settings)
+                outcome = await apply_command(self.runner, command, self.settings)
                 break
             except ReportNotPersistedYet:
                 attempt += 1
@@ -180,12 +201,7 @@ class Worker:
                 log.warning("database unavailable (%s); retrying in %.1fs", type(exc).__name__, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.settings.worker_db_retry_max_seconds)
-        await events.publish(self.redis, outcome.events, maxlen=self.settings.events_maxlen)
-        if isinstance(command, CreateReport):
-            # The database answers for the report now; the queued placeholder has done its job.
-            await self.redis.delete(keys.queued_view(command.report_id))
-            discard_upload(command, self.settings)
-        return (outcome.events[0].at - command.issued_at).total_seconds() if outcome.events else 0.0
+        return command, outcome
 
     async def _failed(self, entry: Entry, error: str) -> None:
         attempts = await consumer.record_failure(self.redis, entry.entry_id)
@@ -195,16 +211,6 @@ class Worker:
     async def _dead_letter(self, entry: Entry, error: str) -> None:
         log.error("entry %s moved to the dead-letter stream: %s", entry.entry_id, error)
         await consumer.dead_letter(self.redis, entry, error=error, consumer=self.name)
-
-    async def _record_latencies(self, latencies: list[float]) -> None:
-        if not latencies:
-            return
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for seconds in latencies:
-                bucket = next((str(b) for b in LATENCY_BUCKETS if seconds <= b), "+Inf")
-                pipe.hincrby(keys.LATENCY, bucket, 1)
-                pipe.hincrbyfloat(keys.LATENCY, "sum", seconds)
-            await pipe.execute()
 
     async def _heartbeat(self) -> None:
         ttl = max(1, int(self.settings.worker_heartbeat_seconds * 3))

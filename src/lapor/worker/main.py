@@ -11,17 +11,17 @@ from lapor.broker import deadletters
 from lapor.broker.client import connect
 from lapor.broker.stats import broker_stats, live_workers
 from lapor.config import Settings
-from lapor.store.engine import create_engine, create_sessionmaker
 from lapor.worker.loop import Worker
+from lapor.worker.transactions import transaction_runner
 
 log = logging.getLogger("lapor.worker")
 
 
 async def run_worker(settings: Settings, *, burst: bool = False) -> int:
     """Run one worker until it is told to stop: the first SIGTERM/SIGINT is warm, the second cold."""
-    engine = create_engine(settings.resolved_database_url, writer=True, pool_size=2)
+    runner = transaction_runner(settings.resolved_database_url)
     redis = connect(settings.redis_url)
-    worker = Worker(settings, redis, create_sessionmaker(engine), burst=burst)
+    worker = Worker(settings, redis, runner, burst=burst)
     task = asyncio.current_task()
     loop = asyncio.get_running_loop()
 
@@ -41,7 +41,7 @@ async def run_worker(settings: Settings, *, burst: bool = False) -> int:
         return 1
     finally:
         await redis.aclose()
-        await engine.dispose()
+        await runner.dispose()
     return 0
 
 
