@@ -26,14 +26,35 @@ class Outcome:
     replayed: bool  # the command had been applied before; its events are sent again
 
 
-async def apply_command(runner: TransactionRunner, command: AnyCommand, settings: Settings) -> Outcome:
-    """Apply ``command`` exactly once; a redelivered command changes nothing."""
+@dataclass(frozen=True, slots=True)
+class RenderedPhoto:
+    """The outcome of rendering a report's upload: a photo name, a refusal reason, or missing."""
+
+    name: str | None = None
+    error: str | None = None
+    missing: bool = False  # the upload is gone: applied before (and cleaned up), or not shared
+
+
+async def apply_command(
+    runner: TransactionRunner, command: AnyCommand, settings: Settings, rendered: RenderedPhoto | None = None
+) -> Outcome:
+    """Apply ``command`` exactly once; a redelivered command changes nothing.
+
+    ``rendered`` is the photo already rendered by the caller (the worker renders the photos of a
+    batch in parallel threads); without it the photo is rendered here.
+    """
     photo, photo_error = None, None
     if isinstance(command, CreateReport) and command.upload:
-        already = await runner.run(lambda session: processed_events(session, command.command_id))
-        if already is not None:
-            return Outcome(already, replayed=True)  # and the photo is not decoded again
-        photo, photo_error = await asyncio.to_thread(_render_photo, command, settings)
+        if rendered is None:
+            rendered = await asyncio.to_thread(render_photo, command, settings)
+        if rendered.missing:
+            already = await runner.run(lambda session: processed_events(session, command.command_id))
+            if already is not None:
+                return Outcome(already, replayed=True)
+            # Not the reporter's fault: most likely this worker does not see the shared upload
+            # store. Failing (so: retried, then dead-lettered) keeps the report for a replay.
+            raise FileNotFoundError(f"upload {command.upload} is not in {settings.upload_dir}")
+        photo, photo_error = rendered.name, rendered.error
     try:
         return await runner.run(lambda session: apply_in_session(session, command, photo, photo_error))
     except IntegrityError:
@@ -76,17 +97,16 @@ def processed_events(session: Session, command_id: str) -> list[ReportEvent] | N
     return [ReportEvent.model_validate(event) for event in stored.events]
 
 
-def _render_photo(command: CreateReport, settings: Settings) -> tuple[str | None, str | None]:
-    """Returns (photo name, None) or (None, reason). Runs in a thread: decoding is CPU work."""
+def render_photo(command: CreateReport, settings: Settings) -> RenderedPhoto:
+    """Decode, check and re-encode a report's upload. Blocking CPU work: run it in a thread
+    (Pillow releases the GIL while it decodes and encodes, so threads use every core)."""
     assert command.upload is not None
     try:
         source = store.upload_path(settings.upload_dir, command.upload)
     except ValueError:
-        return None, "photo.not_an_image"
+        return RenderedPhoto(error="photo.not_an_image")
     if not source.exists():
-        # Not the reporter's fault: most likely this worker does not see the shared upload store.
-        # Failing (and so retrying, then dead-lettering) keeps the report for a replay.
-        raise FileNotFoundError(f"upload {command.upload} is not in {settings.upload_dir}")
+        return RenderedPhoto(missing=True)
     name = store.photo_name(settings.secret_key, command.command_id)
     try:
         reencode(
@@ -96,8 +116,10 @@ def _render_photo(command: CreateReport, settings: Settings) -> tuple[str | None
             max_pixels=settings.max_photo_pixels,
         )
     except PhotoError as exc:
-        return None, exc.code
-    return name, None
+        return RenderedPhoto(error=exc.code)
+    except FileNotFoundError:
+        return RenderedPhoto(missing=True)  # removed while we read it: applied by another worker
+    return RenderedPhoto(name=name)
 
 
 def discard_upload(command: AnyCommand, settings: Settings) -> None:

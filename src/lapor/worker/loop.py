@@ -24,7 +24,7 @@ from lapor.broker.consumer import Entry
 from lapor.broker.stats import LATENCY_BUCKETS
 from lapor.config import Settings
 from lapor.domain.commands import CreateReport, decode_command
-from lapor.worker.apply import AnyCommand, Outcome, apply_command, discard_upload
+from lapor.worker.apply import AnyCommand, Outcome, RenderedPhoto, apply_command, discard_upload, render_photo
 from lapor.worker.handlers import ReportNotPersistedYet
 from lapor.worker.transactions import TransactionRunner
 
@@ -139,16 +139,37 @@ class Worker:
         return False
 
     async def _process(self, batch: Sequence[Entry]) -> None:
+        decoded: list[tuple[Entry, AnyCommand]] = []
+        for entry in batch:
+            try:
+                decoded.append((entry, decode_command(entry.data)))
+            except ValidationError as exc:
+                await self._dead_letter(entry, f"undecodable command: {exc}")
+        photos = await self._render_photos([command for _entry, command in decoded])
         applied: list[tuple[Entry, AnyCommand, Outcome]] = []
-        for entry in batch:  # a warm stop still finishes the batch in hand
-            result = await self._handle(entry)
-            if result is not None:  # None: left pending for a retry, or dead-lettered
-                applied.append((entry, *result))
+        for entry, command in decoded:  # a warm stop still finishes the batch in hand
+            outcome = await self._handle(entry, command, photos.get(command.command_id))
+            if outcome is not None:  # None: left pending for a retry, or dead-lettered
+                applied.append((entry, command, outcome))
         if applied:
             await self._complete(applied)
         for _entry, command, _outcome in applied:
             discard_upload(command, self.settings)
         self.processed += len(applied)
+
+    async def _render_photos(self, commands: list[AnyCommand]) -> dict[str, RenderedPhoto]:
+        """Render the batch's photos in parallel threads, one per core; the commits stay in order."""
+        with_photo = [c for c in commands if isinstance(c, CreateReport) and c.upload]
+        if not with_photo:
+            return {}
+        limit = asyncio.Semaphore(os.cpu_count() or 1)
+
+        async def render(command: CreateReport) -> RenderedPhoto:
+            async with limit:
+                return await asyncio.to_thread(render_photo, command, self.settings)
+
+        results = await asyncio.gather(*(render(c) for c in with_photo))
+        return {command.command_id: result for command, result in zip(with_photo, results, strict=True)}
 
     async def _complete(self, applied: list[tuple[Entry, AnyCommand, Outcome]]) -> None:
         """After the commits, in one round trip: events out, queued views gone, entries acked.
@@ -172,18 +193,13 @@ class Worker:
                     pipe.hincrbyfloat(keys.LATENCY, "sum", seconds)
             await pipe.execute()
 
-    async def _handle(self, entry: Entry) -> tuple[AnyCommand, Outcome] | None:
+    async def _handle(self, entry: Entry, command: AnyCommand, photo: RenderedPhoto | None) -> Outcome | None:
         """Apply one entry's command (committed when this returns); None if it stays unacknowledged."""
-        try:
-            command = decode_command(entry.data)
-        except ValidationError as exc:
-            await self._dead_letter(entry, f"undecodable command: {exc}")
-            return None
         attempt = 0
         backoff = 0.05
         while True:
             try:
-                outcome = await apply_command(self.runner, command, self.settings)
+                outcome = await apply_command(self.runner, command, self.settings, photo)
                 break
             except ReportNotPersistedYet:
                 attempt += 1
@@ -201,7 +217,7 @@ class Worker:
                 log.warning("database unavailable (%s); retrying in %.1fs", type(exc).__name__, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.settings.worker_db_retry_max_seconds)
-        return command, outcome
+        return outcome
 
     async def _failed(self, entry: Entry, error: str) -> None:
         attempts = await consumer.record_failure(self.redis, entry.entry_id)
