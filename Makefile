@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 
-.PHONY: run test install install-dev lint format pytest clean
+.PHONY: run test install install-dev lint format pytest clean bench bench-worker
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,21 @@ lint: install-dev
 
 pytest: install-dev
 	$(BIN)/pytest
+
+STAMP_BENCH := $(VENV)/.stamp-bench
+$(STAMP_BENCH): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	touch $@
+
+## Lapor Kampus against the seed's design, same load, same run (see docs/benchmarks.md).
+bench: install-dev $(STAMP_BENCH)
+	$(BIN)/python -m bench.compare
+
+## One worker process: reports persisted per second, without and with photos.
+bench-worker: install-dev
+	$(BIN)/python -m bench.worker_throughput --reports 3000
+	$(BIN)/python -m bench.worker_throughput --reports 300 --photos
 
 format: install-dev
 	$(BIN)/ruff format src tests bench

@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import tempfile
 import time
 from pathlib import Path
 
-from PIL import Image
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.photos import camera_jpeg
 from lapor.broker import keys
 from lapor.broker.client import connect
 from lapor.config import Settings
@@ -31,16 +30,6 @@ from lapor.media import store
 from lapor.store.migrate import upgrade
 from lapor.worker.loop import Worker
 from lapor.worker.transactions import transaction_runner
-
-
-def camera_jpeg(size: tuple[int, int] = (1280, 960), quality: int = 60) -> bytes:
-    """A phone-photo-like JPEG of about 30 KiB: smooth gradients with a little sensor noise."""
-    gradient = Image.linear_gradient("L").resize(size)
-    noise = Image.effect_noise(size, 12)
-    image = Image.merge("RGB", (gradient, Image.blend(gradient, noise, 0.3), noise.point(lambda v: v // 2)))
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=quality)
-    return buffer.getvalue()
 
 
 async def fresh_postgres_database(url: str) -> None:

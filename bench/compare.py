@@ -1,0 +1,219 @@
+"""`make bench`: Lapor Kampus and the seed's design, same load, same run, side by side.
+
+Starts both systems on free ports with their own scratch Redis databases and data dirs:
+Lapor as `lapor api --workers 2` + one `lapor worker`; the seed under gunicorn with 2 workers
++ its BRPOP worker. Then, alternating between the two:
+  1. intake with wrk (64 connections, multipart with a ~30 KiB JPEG) and a bare FastAPI "hello"
+     on the same server settings as the ceiling;
+  2. the Python load generator (bench/load.py): N reports at concurrency C, each checked to be
+     persisted exactly once.
+Prints the tables and the ratios. Everything it starts it stops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+import redis
+
+from bench.load import print_table, run_load
+from bench.photos import camera_jpeg
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+LAPOR_REDIS = "redis://127.0.0.1:6379/13"
+SEED_REDIS = "redis://127.0.0.1:6379/10"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float = 30) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer")
+
+
+@contextmanager
+def process(args: list[str], env: dict[str, str], cwd: Path = ROOT) -> Iterator[subprocess.Popen[bytes]]:
+    proc = subprocess.Popen(
+        args, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def peak_rss_mib(pid: int) -> float:
+    """Peak resident memory of a process and its children (VmHWM), in MiB."""
+    total = 0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for each in pids:
+        status = Path(f"/proc/{each}/status")
+        if status.exists():
+            match = re.search(r"VmHWM:\s+(\d+) kB", status.read_text())
+            total += int(match.group(1)) if match else 0
+    return total / 1024
+
+
+def wrk(url: str, *, script: Path | None, env_extra: dict[str, str], seconds: int) -> float:
+    args = ["wrk", "-t2", "-c64", f"-d{seconds}s", "--latency"]
+    if script:
+        args += ["-s", str(script)]
+    out = subprocess.run(
+        [*args, url], capture_output=True, text=True, env={**os.environ, **env_extra}, check=True
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    p99_ms = float(p99.group(1)) * scale[p99.group(2)] if p99 else float("nan")
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    print(f"  wrk {url}: {rate:,.0f} req/s, p99 {p99_ms:.1f} ms, non-2xx {non2xx.group(1) if non2xx else 0}")
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("-n", type=int, default=2000, help="reports per load round")
+    parser.add_argument("-c", type=int, default=32, help="concurrency of the load generator")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--wrk-seconds", type=int, default=10)
+    args = parser.parse_args()
+
+    scratch = Path(tempfile.mkdtemp(prefix="lapor-bench-"))
+    photo = scratch / "photo.jpg"
+    photo.write_bytes(camera_jpeg())
+    for url in (LAPOR_REDIS, SEED_REDIS):
+        redis.Redis.from_url(url).flushdb()
+    lapor_port, seed_port, hello_port = free_port(), free_port(), free_port()
+    lapor_env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("LAPOR_")},
+        "LAPOR_DATA_DIR": str(scratch / "lapor"),
+        "LAPOR_REDIS_URL": LAPOR_REDIS,
+        "LAPOR_PORT": str(lapor_port),
+    }
+    seed_env = {
+        **os.environ,
+        "SEED_REDIS_URL": SEED_REDIS,
+        "SEED_UPLOAD_DIR": str(scratch / "seed" / "uploads"),
+        "SEED_DATABASE": str(scratch / "seed" / "database_laporan.json"),
+    }
+    lapor_bin = str(Path(PY).parent / "lapor")
+    subprocess.run([lapor_bin, "db", "upgrade"], env=lapor_env, check=True, capture_output=True)
+    lapor_store = f"sqlite:///{scratch / 'lapor' / 'lapor.db'}"
+    seed_store = seed_env["SEED_DATABASE"]
+
+    gunicorn = shutil.which("gunicorn", path=str(Path(PY).parent)) or "gunicorn"
+    seed_dir = ROOT / "bench" / "seed_design"
+    lapor_api_args = [lapor_bin, "api", "--workers", "2"]
+    seed_api_args = [gunicorn, "-w", "2", "-b", f"127.0.0.1:{seed_port}", "app:app"]
+    hello_args = [PY, "-m", "uvicorn", "bench.hello_app:app", "--port", str(hello_port), "--workers", "2"]
+    hello_args += ["--loop", "uvloop", "--http", "httptools", "--no-access-log"]
+
+    # Phase 1, intake alone (producers only: what the workers would do is measured in phase 2).
+    intake: dict[str, list[float]] = {"lapor": [], "seed": [], "hello": []}
+    if shutil.which("wrk"):
+        with ExitStack() as stack:
+            stack.enter_context(process(lapor_api_args, lapor_env))
+            stack.enter_context(process(seed_api_args, seed_env, seed_dir))
+            stack.enter_context(process(hello_args, lapor_env))
+            wait_http(f"http://127.0.0.1:{lapor_port}/healthz")
+            wait_http(f"http://127.0.0.1:{seed_port}/hello")
+            wait_http(f"http://127.0.0.1:{hello_port}/hello")
+            print(f"intake, wrk 64 connections, {args.wrk_seconds} s each, ~30 KiB photo:")
+            script = ROOT / "bench" / "wrk_multipart.lua"
+            for _ in range(args.rounds):
+                lapor_photo = {"PHOTO": str(photo), "FIELDS": "lapor"}
+                seed_photo = {"PHOTO": str(photo), "FIELDS": "seed"}
+                lapor_url = f"http://127.0.0.1:{lapor_port}/api/reports"
+                seed_url = f"http://127.0.0.1:{seed_port}/api/lapor"
+                intake["lapor"].append(
+                    wrk(lapor_url, script=script, env_extra=lapor_photo, seconds=args.wrk_seconds)
+                )
+                intake["seed"].append(
+                    wrk(seed_url, script=script, env_extra=seed_photo, seconds=args.wrk_seconds)
+                )
+                hello_url = f"http://127.0.0.1:{hello_port}/hello"
+                intake["hello"].append(wrk(hello_url, script=None, env_extra={}, seconds=args.wrk_seconds))
+        for url in (LAPOR_REDIS, SEED_REDIS):
+            redis.Redis.from_url(url).flushdb()
+        shutil.rmtree(scratch / "lapor" / "uploads", ignore_errors=True)
+        shutil.rmtree(scratch / "seed", ignore_errors=True)
+
+    # Phase 2, the whole pipeline: submitted, acknowledged, persisted exactly once?
+    results = []
+    with ExitStack() as stack:
+        lapor_api = stack.enter_context(process(lapor_api_args, lapor_env))
+        lapor_worker = stack.enter_context(process([lapor_bin, "worker"], lapor_env))
+        seed_api = stack.enter_context(process(seed_api_args, seed_env, seed_dir))
+        seed_worker = stack.enter_context(process([PY, "worker.py"], seed_env, seed_dir))
+        wait_http(f"http://127.0.0.1:{lapor_port}/healthz")
+        wait_http(f"http://127.0.0.1:{seed_port}/hello")
+        for round_no in range(args.rounds):
+            for system, port, store in (("lapor", lapor_port, lapor_store), ("seed", seed_port, seed_store)):
+                print(f"load round {round_no + 1}: {system}, n={args.n}, c={args.c}")
+                url = f"http://127.0.0.1:{port}"
+                result = asyncio.run(
+                    run_load(system, url, n=args.n, concurrency=args.c, store=store, rate=None)
+                )
+                pids = (
+                    (lapor_api.pid, lapor_worker.pid)
+                    if system == "lapor"
+                    else (seed_api.pid, seed_worker.pid)
+                )
+                result.rss_mib = {"api": peak_rss_mib(pids[0]), "worker": peak_rss_mib(pids[1])}
+                results.append(result.summary())
+    print()
+    print_table(results)
+    print()
+
+    def best(system: str, key: str) -> float:
+        return max(float(r[key]) for r in results if r["system"] == system)
+
+    ratio = best("lapor", "accepted_per_s") / best("seed", "accepted_per_s")
+    print(f"ratio accepted/s (load generator, best round), lapor/seed: {ratio:.2f}x")
+    if intake["lapor"]:
+        over_seed = max(intake["lapor"]) / max(intake["seed"])
+        of_hello = max(intake["lapor"]) / max(intake["hello"])
+        print(f"ratio intake req/s (wrk, best round): lapor/seed {over_seed:.2f}x;", end=" ")
+        print(f"lapor/bare hello {of_hello:.2f}")
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

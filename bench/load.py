@@ -1,0 +1,237 @@
+"""Load generator with Jepsen-style bookkeeping, for Lapor Kampus or the seed's design.
+
+Submits N reports, each with a real ~30 KiB JPEG, at concurrency C (or a steady rate), records
+every request as acknowledged, failed or timed out, then waits until each acknowledged report
+is persisted and prints one table. Used by `make bench` (bench/compare.py); runnable alone:
+
+    .venv/bin/python bench/load.py --system lapor --url http://127.0.0.1:8000 \\
+        --database-url sqlite:///data/lapor.db -n 2000 -c 32
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+
+from bench.photos import camera_jpeg
+
+
+@dataclass
+class Request:
+    seq: int
+    marker: str
+    sent: float = 0.0
+    answered: float = 0.0
+    outcome: str = "indeterminate"  # acknowledged | failed | timeout | indeterminate
+    report_id: str | None = None
+
+
+@dataclass
+class Result:
+    system: str
+    requests: list[Request]
+    wall_seconds: float
+    drain_seconds: float
+    persisted_at: dict[str, float] = field(default_factory=dict)  # marker -> epoch seconds
+    copies: dict[str, int] = field(default_factory=dict)  # marker -> rows found
+    rss_mib: dict[str, float] = field(default_factory=dict)
+
+    def acknowledged(self) -> list[Request]:
+        return [r for r in self.requests if r.outcome == "acknowledged"]
+
+    def summary(self) -> dict[str, Any]:
+        acked = self.acknowledged()
+        accept = sorted((r.answered - r.sent) * 1000 for r in acked)
+        e2e = sorted(
+            (self.persisted_at[r.marker] - r.sent) * 1000 for r in acked if r.marker in self.persisted_at
+        )
+        lost = sum(1 for r in acked if self.copies.get(r.marker, 0) == 0)
+        duplicated = sum(1 for count in self.copies.values() if count > 1)
+        return {
+            "system": self.system,
+            "submitted": len(self.requests),
+            "acknowledged": len(acked),
+            "failed": sum(r.outcome == "failed" for r in self.requests),
+            "timeouts": sum(r.outcome == "timeout" for r in self.requests),
+            "accepted_per_s": len(acked) / self.wall_seconds if self.wall_seconds else 0.0,
+            "accept_p50_ms": _pct(accept, 50),
+            "accept_p95_ms": _pct(accept, 95),
+            "accept_p99_ms": _pct(accept, 99),
+            "end_to_end_s": self.wall_seconds + self.drain_seconds,
+            "persist_p50_ms": _pct(e2e, 50),
+            "persist_p99_ms": _pct(e2e, 99),
+            "lost": lost,
+            "duplicated": duplicated,
+            **{f"rss_{name}_mib": value for name, value in self.rss_mib.items()},
+        }
+
+
+def _pct(values: list[float], pct: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(pct) - 1]
+
+
+def form_for(system: str, marker: str) -> dict[str, str]:
+    description = f"Lampu koridor mati, laporan uji {marker}"
+    if system == "seed":
+        return {"nama": "Bench", "lokasi": "Gedung A", "deskripsi": description, "prioritas": "Sedang"}
+    return {
+        "reporter_name": "Bench",
+        "location": "Gedung A",
+        "description": description,
+        "priority": "medium",
+    }
+
+
+async def submit_all(
+    system: str, url: str, n: int, concurrency: int, rate: float | None, photo: bytes, timeout: float
+) -> tuple[list[Request], float]:
+    run = uuid.uuid4().hex[:8]
+    requests = [Request(seq=i, marker=f"{run}-{i}") for i in range(n)]
+    path = "/api/lapor" if system == "seed" else "/api/reports"
+    photo_field = "foto" if system == "seed" else "photo"
+    queue: asyncio.Queue[Request] = asyncio.Queue()
+    for request in requests:
+        queue.put_nowait(request)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits) as client:
+        start = time.time()
+
+        async def one(request: Request) -> None:
+            request.sent = time.time()
+            try:
+                response = await client.post(
+                    path,
+                    data=form_for(system, request.marker),
+                    files={photo_field: ("kerusakan.jpg", photo, "image/jpeg")},
+                )
+            except httpx.TimeoutException:
+                request.outcome = "timeout"  # indeterminate: it may or may not have been stored
+                return
+            except httpx.HTTPError:
+                request.outcome = "indeterminate"
+                return
+            request.answered = time.time()
+            if response.status_code == 202:
+                request.outcome = "acknowledged"
+                body = response.json()
+                request.report_id = body.get("id") or body.get("id_laporan")
+            else:
+                request.outcome = "failed"
+
+        async def client_loop() -> None:
+            while not queue.empty():
+                request = queue.get_nowait()
+                if rate:
+                    delay = start + request.seq / rate - time.time()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                await one(request)
+
+        await asyncio.gather(*(client_loop() for _ in range(concurrency)))
+        return requests, time.time() - start
+
+
+def persisted_lapor(database_url: str, run_markers: set[str]) -> tuple[dict[str, float], dict[str, int]]:
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT description, updated_at FROM reports WHERE description LIKE :p"),
+            {"p": "%laporan uji %"},
+        ).all()
+    engine.dispose()
+    return _tally(((desc.rsplit(" ", 1)[-1], _epoch(at)) for desc, at in rows), run_markers)
+
+
+def persisted_seed(database_file: str, run_markers: set[str]) -> tuple[dict[str, float], dict[str, int]]:
+    try:
+        reports = json.loads(Path(database_file).read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        reports = []
+    return _tally(
+        ((r["deskripsi"].rsplit(" ", 1)[-1], r.get("persisted_at", 0.0)) for r in reports), run_markers
+    )
+
+
+def _tally(rows: Any, run_markers: set[str]) -> tuple[dict[str, float], dict[str, int]]:
+    at: dict[str, float] = {}
+    copies: dict[str, int] = {}
+    for marker, when in rows:
+        if marker in run_markers:
+            copies[marker] = copies.get(marker, 0) + 1
+            at.setdefault(marker, when)
+    return at, copies
+
+
+def _epoch(value: Any) -> float:
+    if isinstance(value, datetime):
+        return value.timestamp() if value.tzinfo else value.replace(tzinfo=None).timestamp() - time.timezone
+    parsed = datetime.fromisoformat(str(value))
+    return parsed.timestamp() if parsed.tzinfo else parsed.timestamp() - time.timezone
+
+
+async def run_load(
+    system: str,
+    url: str,
+    *,
+    n: int,
+    concurrency: int,
+    rate: float | None,
+    store: str,
+    drain_timeout: float = 120.0,
+    timeout: float = 30.0,
+) -> Result:
+    requests, wall = await submit_all(system, url, n, concurrency, rate, camera_jpeg(), timeout)
+    markers = {r.marker for r in requests}
+    acked = {r.marker for r in requests if r.outcome == "acknowledged"}
+    read = persisted_seed if system == "seed" else persisted_lapor
+    drain_start = time.time()
+    while True:
+        persisted_at, copies = read(store, markers)
+        if acked <= persisted_at.keys() or time.time() - drain_start > drain_timeout:
+            break
+        await asyncio.sleep(0.1)
+    drain = max(0.0, max(persisted_at.values(), default=drain_start) - (requests[0].sent + wall))
+    return Result(system, requests, wall, drain, persisted_at, copies)
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    keys = list(rows[0])
+    for key in keys:
+        cells = [f"{row[key]:,.1f}" if isinstance(row[key], float) else str(row[key]) for row in rows]
+        print(f"{key:<22}" + "".join(f"{cell:>16}" for cell in cells))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--system", choices=["lapor", "seed"], required=True)
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--store", required=True, help="lapor: a sync SQLAlchemy URL; seed: the JSON file")
+    parser.add_argument("-n", type=int, default=1000)
+    parser.add_argument("-c", type=int, default=32)
+    parser.add_argument("--rate", type=float, default=None, help="steady submissions per second")
+    args = parser.parse_args()
+    result = asyncio.run(
+        run_load(args.system, args.url, n=args.n, concurrency=args.c, rate=args.rate, store=args.store)
+    )
+    print_table([result.summary()])
+
+
+if __name__ == "__main__":
+    main()
