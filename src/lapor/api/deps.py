@@ -21,12 +21,16 @@ from lapor.web.security import CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, csrf_v
 log = logging.getLogger("lapor.api")
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies are ``async def`` on purpose: FastAPI runs plain ``def`` ones in a thread pool,
+# and a thread hop per dependency per request costs more than the work they do.
+
+
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_redis(request: Request) -> Redis:
+async def get_redis(request: Request) -> Redis:
     redis: Redis = request.app.state.redis
     return redis
 
@@ -40,7 +44,11 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RedisDep = Annotated[Redis, Depends(get_redis)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
-LanguageDep = Annotated[str, Depends(language_of)]
+async def get_language(request: Request) -> str:
+    return language_of(request)
+
+
+LanguageDep = Annotated[str, Depends(get_language)]
 
 
 def _bearer(request: Request) -> str | None:
