@@ -142,7 +142,7 @@ async def accept_report(
         # time: keep the photo, and say "try again" — a retry with the same Idempotency-Key
         # answers with this very report.
         log.error("report %s: %s", command.report_id, exc)
-        raise ServiceUnavailable("error.broker_unavailable") from exc
+        raise ServiceUnavailable("error.durability_unconfirmed") from exc
     except (RedisError, OSError) as exc:
         log.error("could not enqueue report %s: %s", command.report_id, exc)
         _discard(settings, upload)

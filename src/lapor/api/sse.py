@@ -19,6 +19,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from lapor.api.views import iso_utc
 from lapor.broker import events, keys
 from lapor.broker.streamids import stream_id_key
 from lapor.i18n import MESSAGES, translate
@@ -104,7 +105,7 @@ class EventHub:
 
 
 def _json_default(value: object) -> str:
-    return value.isoformat() if isinstance(value, datetime) else str(value)
+    return iso_utc(value) if isinstance(value, datetime) else str(value)
 
 
 def format_event(event_type: str, event_id: str | None, data: dict[str, Any]) -> str:

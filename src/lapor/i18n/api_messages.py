@@ -65,6 +65,12 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "id": "Permintaan tidak dapat dibaca; periksa isinya lalu kirim lagi",
         "en": "The request could not be read; check it and send it again",
     },
+    "error.durability_unconfirmed": {
+        "id": "Laporan mungkin sudah tercatat, tetapi penyimpanannya belum terkonfirmasi. Kirim ulang "
+        "dengan Idempotency-Key yang sama: Anda akan mendapat laporan yang sama, bukan laporan kedua",
+        "en": "The report may already be recorded, but its storage was not confirmed. Send it again "
+        "with the same Idempotency-Key: you will get the same report back, not a second one",
+    },
     "error.internal": {
         "id": "Terjadi kesalahan di server; coba lagi. Jika berulang, hubungi pengelola",
         "en": "Something went wrong on the server; try again. If it persists, contact the operator",

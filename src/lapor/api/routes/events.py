@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 
 from lapor.api import lookup
 from lapor.api.deps import LanguageDep, RedisDep, SettingsDep, StaffDep
-from lapor.api.errors import ValidationFailed
+from lapor.api.errors import DATABASE_ERRORS, NotFound, ValidationFailed
 from lapor.api.sse import EventHub, event_stream
 from lapor.broker.streamids import is_stream_id
 
@@ -52,8 +52,13 @@ async def report_events(
         report_id = await lookup.require_report(session, redis, report_id)
 
     async def snapshot() -> dict[str, Any] | None:
-        async with sessions() as session:
-            view = await lookup.report_view(session, redis, report_id, language=language, staff=False)
+        try:
+            async with sessions() as session:
+                view = await lookup.report_view(session, redis, report_id, language=language, staff=False)
+        except DATABASE_ERRORS:
+            return None  # the database is out: no snapshot, but live events still flow
+        except NotFound:
+            return None
         return {
             "id": report_id,
             "type": "status",
