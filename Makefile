@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 
-.PHONY: run test install install-dev lint format pytest clean bench bench-worker
+.PHONY: run test install install-dev lint format pytest clean bench bench-worker faults
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench: install-dev $(STAMP_BENCH)
 bench-worker: install-dev
 	$(BIN)/python -m bench.worker_throughput --reports 3000
 	$(BIN)/python -m bench.worker_throughput --reports 300 --photos
+
+## Fault injection: workers killed and paused, Redis restarted, database locked, a poison command.
+faults: install-dev
+	$(BIN)/python -m bench.faults
 
 format: install-dev
 	$(BIN)/ruff format src tests bench

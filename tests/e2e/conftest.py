@@ -46,7 +46,9 @@ class LiveSystem:
 
 
 @pytest.fixture
-def live_system(settings: Settings, redis: object, env_for: Callable[..., dict[str, str]]) -> Iterator[LiveSystem]:
+def live_system(
+    settings: Settings, redis: object, env_for: Callable[..., dict[str, str]]
+) -> Iterator[LiveSystem]:
     """`lapor api` and one `lapor worker`, as `lapor up` runs them, on a free port."""
     env = env_for()
     worker = spawn("worker", env=env)
