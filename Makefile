@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 
-.PHONY: run test install install-dev lint format pytest clean bench bench-worker faults
+.PHONY: run test install install-dev lint format pytest clean bench bench-worker bench-sse faults
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench: install-dev $(STAMP_BENCH)
 bench-worker: install-dev
 	$(BIN)/python -m bench.worker_throughput --reports 3000
 	$(BIN)/python -m bench.worker_throughput --reports 300 --photos
+
+## 1,000 open event streams on one API process: delivery delay and memory per connection.
+bench-sse: install-dev
+	$(BIN)/python -m bench.sse --clients 1000
 
 ## Fault injection: workers killed and paused, Redis restarted, database locked, a poison command.
 faults: install-dev
