@@ -94,6 +94,7 @@ async def _clean_database(url: str) -> None:
     async with engine.begin() as conn:
         for table in _CLEAN_TABLES:
             await conn.execute(text(f"DELETE FROM {table}"))
+        await conn.execute(text("UPDATE status_counts SET count = 0"))
     await engine.dispose()
 
 

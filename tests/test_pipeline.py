@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lapor.broker import keys
-from lapor.store.models import ProcessedCommand, Report
+from lapor.store.models import ProcessedCommand, Report, StatusCount
 from tests.factories import StaffUser, both_backends, jpeg_with_exif, report_fields, submit
 
 
@@ -63,6 +63,9 @@ async def test_report_goes_from_queued_to_resolved(
     assert staff_view["reporter_name"] == "Budi Santoso"
     assert staff_view["reporter_contact"] == "budi@kampus.ac.id"
     assert await count(engine, Report) == 1
+    async with engine.connect() as conn:
+        counts = dict((await conn.execute(select(StatusCount.status, StatusCount.count))).all())
+    assert counts == {"pending": 0, "in_progress": 0, "resolved": 1, "rejected": 0}
 
 
 @both_backends
@@ -210,6 +213,11 @@ async def test_list_filters_and_keyset_pages(client: httpx.AsyncClient, drain: C
     found = (await client.get("/api/reports", params={"q": "nomor 3"})).json()["items"]
     assert [item["id"] for item in found] == [ids[3]]
     assert (await client.get("/api/reports", params={"q": "100%_"})).json()["items"] == []
+    upper = (await client.get("/api/reports", params={"q": "KERAN AIR NOMOR 2"})).json()["items"]
+    assert [item["id"] for item in upper] == [ids[2]]  # any case
+    short = (await client.get("/api/reports", params={"q": "r 4"[-1:]})).json()["items"]
+    assert ids[4] in [item["id"] for item in short]  # shorter than a trigram still works
+    assert all("4" in item["description"] + item["location"] + item["title"] for item in short)
     assert (await client.get("/api/reports", params={"status": "resolved"})).json()["items"] == []
 
     bad = await client.get("/api/reports", params={"cursor": "not-a-cursor"})

@@ -132,3 +132,13 @@ class ProcessedCommand(Base):
     report_id: Mapped[str] = mapped_column(String(36))
     processed_at: Mapped[datetime] = mapped_column()
     events: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+
+
+class StatusCount(Base):
+    """How many reports have each status: kept by the worker in the same transaction as the
+    change, so the dashboard's counts cost one small read at any size."""
+
+    __tablename__ = "status_counts"
+
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, func, or_, select, tuple_
+from sqlalchemy import Select, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lapor.domain.enums import Priority, Status
-from lapor.store.models import Category, Report, TimelineEntry, User
+from lapor.store.models import Category, Report, StatusCount, TimelineEntry, User
 
 SortOrder = Literal["newest", "oldest", "priority"]
 
@@ -51,7 +51,11 @@ async def list_reports(
     cursor: str | None = None,
 ) -> tuple[list[Report], str | None]:
     """One page of reports and the cursor of the next page (keyset: stable under inserts)."""
-    query = _filtered(select(Report), filters)
+    dialect = session.get_bind().dialect.name
+    use_fts = bool(
+        filters.q and dialect == "sqlite" and len(filters.q) >= 3 and await _is_rare(session, filters.q)
+    )
+    query = _filtered(select(Report), filters, use_fts=use_fts)
     key: tuple[Any, ...]
     if sort == "priority":
         key = (Report.priority_rank, Report.created_at, Report.id)
@@ -73,7 +77,29 @@ async def list_reports(
     return rows, encode_cursor(rows[-1], sort)
 
 
-def _filtered(query: Select[tuple[Report]], filters: ReportFilters) -> Select[tuple[Report]]:
+_RARE = 2000
+
+
+def _fts_phrase(q: str) -> str:
+    return '"' + q.replace('"', '""') + '"'
+
+
+async def _is_rare(session: AsyncSession, q: str) -> bool:
+    """Whether few reports contain ``q``: then the trigram index is the fast way to find them.
+
+    A common word is found faster the other way round, walking the reports in page order and
+    stopping at the first page full of matches.
+    """
+    count = await session.scalar(
+        text("SELECT count(*) FROM (SELECT 1 FROM reports_fts WHERE reports_fts MATCH :phrase LIMIT :limit)"),
+        {"phrase": _fts_phrase(q), "limit": _RARE + 1},
+    )
+    return int(count or 0) <= _RARE
+
+
+def _filtered(
+    query: Select[tuple[Report]], filters: ReportFilters, *, use_fts: bool
+) -> Select[tuple[Report]]:
     if filters.status:
         query = query.where(Report.status.in_([s.value for s in filters.status]))
     if filters.priority:
@@ -82,7 +108,13 @@ def _filtered(query: Select[tuple[Report]], filters: ReportFilters) -> Select[tu
         query = query.where(Report.category == filters.category)
     if filters.assignee_id is not None:
         query = query.where(Report.assignee_id == filters.assignee_id)
-    if filters.q:
+    if filters.q and use_fts:
+        # The trigram index finds any substring of three characters or more, in any case.
+        matching = text("SELECT report_id FROM reports_fts WHERE reports_fts MATCH :phrase").bindparams(
+            phrase=_fts_phrase(filters.q)
+        )
+        query = query.where(Report.id.in_(matching.columns(report_id=Report.id.type)))
+    elif filters.q:
         pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(
             or_(
@@ -145,5 +177,5 @@ async def display_names(session: AsyncSession, *, user_ids: set[int]) -> dict[in
 
 
 async def status_counts(session: AsyncSession) -> dict[str, int]:
-    rows = await session.execute(select(Report.status, func.count()).group_by(Report.status))
+    rows = await session.execute(select(StatusCount.status, StatusCount.count))
     return {status: count for status, count in rows.all()}

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from lapor.domain.commands import Actor, AddComment, CreateReport, UpdateReport, utcnow
 from lapor.domain.enums import Priority, Role, Status, TimelineKind
 from lapor.domain.events import EventType, ReportEvent
 from lapor.domain.transitions import check_transition
-from lapor.store.models import Report, TimelineEntry, User
+from lapor.store.models import Report, StatusCount, TimelineEntry, User
 
 SYSTEM_ACTOR = Actor(role=Role.SYSTEM, name="Lapor")
 
@@ -106,8 +106,11 @@ def create_report(
         from_status=Status.QUEUED,
         to_status=Status.PENDING,
     )
-    if photo_error is not None:
+    if photo_error is None:
+        count_status(session, Status.PENDING, +1)
+    else:
         report.status = Status.REJECTED.value
+        count_status(session, Status.REJECTED, +1)
         record.add(
             TimelineKind.STATUS,
             SYSTEM_ACTOR,
@@ -162,6 +165,8 @@ def _change_status(report: Report, target: Status, actor: Actor, note: str | Non
         )
         return
     report.status = target.value
+    count_status(record.session, current, -1)
+    count_status(record.session, target, +1)
     clean_note = note.strip() if note and note.strip() else None
     record.add(
         TimelineKind.STATUS,
@@ -186,6 +191,12 @@ def _assign(session: Session, report: Report, username: str, actor: Actor, recor
     if report.assignee_id != user.id:
         report.assignee_id = user.id
         record.add(TimelineKind.ASSIGNMENT, actor, event="assignment", note=user.display_name)
+
+
+def count_status(session: Session, status: Status, delta: int) -> None:
+    session.execute(
+        update(StatusCount).where(StatusCount.status == status.value).values(count=StatusCount.count + delta)
+    )
 
 
 def _load_for_update(session: Session, report_id: str) -> Report:
