@@ -105,7 +105,11 @@ async def accept_report(
     known = await categories.slugs()
     if submission.category not in known:
         raise ValidationFailed([("category", "error.unknown_category", {"choices": ", ".join(known)})])
-    upload = await asyncio.to_thread(store.save_upload, settings.upload_dir, photo) if photo else None
+    upload = None
+    if photo:
+        upload = await asyncio.to_thread(
+            store.save_upload, settings.upload_dir, photo, fsync=settings.redis_wait_aof
+        )
     token = secrets.token_urlsafe(24)
     command = CreateReport(
         report_id=new_id(),

@@ -14,15 +14,21 @@ from pathlib import Path
 _UPLOAD_SUFFIX = ".upload"
 
 
-def save_upload(upload_dir: Path, data: bytes) -> str:
-    """Store raw bytes under a fresh random name; returns the name, never a client-given one."""
+def save_upload(upload_dir: Path, data: bytes, *, fsync: bool = False) -> str:
+    """Store raw bytes under a fresh random name; returns the name, never a client-given one.
+
+    ``fsync`` makes the bytes survive a power loss before the 202 is sent, at the price of a
+    disk flush per report; it goes with LAPOR_REDIS_WAIT_AOF (the same guarantee for the
+    command). Without it they survive any crash of the process, like Redis's everysec AOF.
+    """
     upload_dir.mkdir(parents=True, exist_ok=True)
     name = secrets.token_hex(16) + _UPLOAD_SUFFIX
     tmp = upload_dir / (name + ".part")
     with open(tmp, "wb") as handle:
         handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+        if fsync:
+            handle.flush()
+            os.fsync(handle.fileno())
     tmp.replace(upload_dir / name)
     return name
 
