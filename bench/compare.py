@@ -59,9 +59,9 @@ def wait_http(url: str, timeout: float = 30) -> None:
 
 @contextmanager
 def process(args: list[str], env: dict[str, str], cwd: Path = ROOT) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(
-        args, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
+    log = Path(tempfile.gettempdir()) / f"lapor-bench-{Path(args[1] if args[0] == PY else args[0]).stem}.log"
+    with open(log, "ab") as sink:
+        proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=sink, stderr=sink, start_new_session=True)
     try:
         yield proc
     finally:

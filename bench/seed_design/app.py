@@ -12,7 +12,10 @@ from flask import Flask, jsonify, request
 from werkzeug.utils import secure_filename
 
 QUEUE = "antrean_laporan"
-REDIS = redis.Redis.from_url(os.environ.get("SEED_REDIS_URL", "redis://127.0.0.1:6379/10"))
+# No socket timeout, as with the redis-py of its day: BRPOP waits as long as it takes.
+REDIS = redis.Redis.from_url(
+    os.environ.get("SEED_REDIS_URL", "redis://127.0.0.1:6379/10"), socket_timeout=None
+)
 UPLOADS = os.environ.get("SEED_UPLOAD_DIR", "/tmp/seed_design/uploads")
 DATABASE = os.environ.get("SEED_DATABASE", "/tmp/seed_design/database_laporan.json")
 
