@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -13,11 +14,12 @@ from lapor.domain.commands import AddComment, CreateReport, UpdateReport, utcnow
 from lapor.domain.events import ReportEvent
 from lapor.media import store
 from lapor.media.images import PhotoError, reencode
-from lapor.store.models import ProcessedCommand
+from lapor.store.models import ProcessedCommand, table_of
 from lapor.worker import handlers
 from lapor.worker.transactions import TransactionRunner
 
 AnyCommand = CreateReport | UpdateReport | AddComment
+_INSERT_PROCESSED = insert(table_of(ProcessedCommand))
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,15 +82,16 @@ def apply_in_session(
         events = handlers.update_report(session, command)
     else:
         events = handlers.add_comment(session, command)
-    session.add(
-        ProcessedCommand(
-            command_id=command.command_id,
-            report_id=command.report_id,
-            processed_at=utcnow(),
-            events=[event.model_dump(mode="json") for event in events],
-        )
+    session.flush()  # the ORM's changes (updates) first, then the record that they are done
+    session.connection().execute(  # a duplicate fails here, inside the transaction
+        _INSERT_PROCESSED,
+        {
+            "command_id": command.command_id,
+            "report_id": command.report_id,
+            "processed_at": utcnow(),
+            "events": [event.model_dump(mode="json") for event in events],
+        },
     )
-    session.flush()  # a duplicate fails here, inside the transaction
     return Outcome(events, replayed=False)
 
 
