@@ -62,7 +62,7 @@ def reencode(source: Path, *, display: Path, thumbnail: Path, max_pixels: int) -
             upright = ImageOps.exif_transpose(image)
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
             raise PhotoError("photo.unreadable") from exc
-        rgb = upright.convert("RGB")
+        rgb = upright if upright.mode == "RGB" else upright.convert("RGB")
     display.parent.mkdir(parents=True, exist_ok=True)
     shown = _fit(rgb, DISPLAY_MAX_SIDE)
     _save_jpeg(shown, display, quality=85)
@@ -103,9 +103,13 @@ class _opened:
 
 
 def _fit(image: Image.Image, max_side: int) -> Image.Image:
-    copy = image.copy()
-    copy.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-    return copy
+    """The image scaled to fit a ``max_side`` square (a new image; the same one if it fits)."""
+    if max(image.size) <= max_side:
+        return image
+    scale = max_side / max(image.size)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    # reducing_gap: a fast integer reduction first, then a high-quality resample of what is left.
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
 
 
 def _save_jpeg(image: Image.Image, path: Path, *, quality: int) -> None:
