@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 
-.PHONY: run test install install-dev lint format pytest clean bench bench-worker bench-sse faults
+.PHONY: run test install install-dev lint format pytest clean bench bench-worker bench-sse faults screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +33,8 @@ run: install
 test: install-dev lint pytest
 
 lint: install-dev
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 
 pytest: install-dev
@@ -59,13 +59,17 @@ bench-worker: install-dev
 bench-sse: install-dev
 	$(BIN)/python -m bench.sse --clients 1000
 
+## The screenshots in docs/screenshots/, taken with headless Chromium against a scratch system.
+screenshots: install-dev
+	$(BIN)/python -m scripts.screenshots
+
 ## Fault injection: workers killed and paused, Redis restarted, database locked, a poison command.
 faults: install-dev
 	$(BIN)/python -m bench.faults
 
 format: install-dev
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench scripts
+	$(BIN)/ruff check --fix src tests bench scripts
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

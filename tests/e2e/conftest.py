@@ -22,6 +22,12 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "live_env(**variables): extra LAPOR_* environment for the live_system processes"
+    )
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "/e2e/" in str(item.fspath):
@@ -47,10 +53,17 @@ class LiveSystem:
 
 @pytest.fixture
 def live_system(
-    settings: Settings, redis: object, env_for: Callable[..., dict[str, str]]
+    request: pytest.FixtureRequest,
+    settings: Settings,
+    redis: object,
+    env_for: Callable[..., dict[str, str]],
 ) -> Iterator[LiveSystem]:
-    """`lapor api` and one `lapor worker`, as `lapor up` runs them, on a free port."""
-    env = env_for()
+    """`lapor api` and one `lapor worker`, as `lapor up` runs them, on a free port.
+
+    A test may add environment with ``@pytest.mark.live_env(LAPOR_SLA_EMERGENCY_HOURS="0.001")``.
+    """
+    marker = request.node.get_closest_marker("live_env")
+    env = env_for(**(marker.kwargs if marker else {}))
     worker = spawn("worker", env=env)
     try:
         with live_api(env) as base_url:
@@ -73,7 +86,7 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 @pytest.fixture
-def new_page(browser: Browser, live_system: LiveSystem) -> Callable[..., object]:
+async def new_page(browser: Browser, live_system: LiveSystem) -> AsyncIterator[Callable[..., object]]:
     """Open a page in a fresh browser context (its own cookies and storage): a person."""
     contexts: list[BrowserContext] = []
 
@@ -84,4 +97,7 @@ def new_page(browser: Browser, live_system: LiveSystem) -> Callable[..., object]
         contexts.append(context)
         return await context.new_page()
 
-    return open_page
+    yield open_page
+    # Close the pages (and their open event streams) before the server stops, not after.
+    for context in contexts:
+        await context.close()

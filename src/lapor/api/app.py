@@ -12,7 +12,7 @@ from prometheus_client import CollectorRegistry
 
 from lapor import __version__
 from lapor.api.categories import CategoryCache
-from lapor.api.errors import install_error_handlers
+from lapor.api.errors import error_responses, install_error_handlers
 from lapor.api.middleware import BodyLimitMiddleware, MetricsMiddleware, SecurityHeadersMiddleware
 from lapor.api.routes import admin, auth, events, reports, seed, system
 from lapor.api.sse import EventHub
@@ -61,8 +61,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics_registry = CollectorRegistry(auto_describe=True)
     install_error_handlers(app)
-    for module in (reports, events, auth, admin, seed, system, student, staff):
-        app.include_router(module.router)
+    for module in (reports, events, auth, admin, seed, system):
+        app.include_router(module.router, responses=error_responses())  # any route may fail with a 500
+    for page_module in (student, staff):
+        app.include_router(page_module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The last one added runs first: metrics see every answer, security headers go on every
     # answer (the body limit's 413 included), and the body limit runs before any parsing.

@@ -5,14 +5,17 @@ from __future__ import annotations
 import logging
 import socket
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
+from lapor.api.fields import NUL_ERROR
 from lapor.i18n import MESSAGES, negotiate, translate
 
 log = logging.getLogger("lapor.api")
@@ -85,6 +88,60 @@ class ServiceUnavailable(LaporError):
     code = "service_unavailable"
 
 
+ErrorCode = Literal[
+    "bad_request",
+    "unauthorized",
+    "forbidden",
+    "not_found",
+    "method_not_allowed",
+    "payload_too_large",
+    "unsupported_media_type",
+    "validation_error",
+    "too_many_requests",
+    "internal_error",
+    "service_unavailable",
+]
+
+
+class ErrorDetail(BaseModel):
+    code: ErrorCode
+    message: str = Field(description="For a person, in the caller's language")
+    fields: dict[str, str] | None = Field(
+        default=None, description="validation_error only: one message per field that is wrong, keyed as sent"
+    )
+
+
+class ErrorResponse(BaseModel):
+    """The shape of every error answer."""
+
+    error: ErrorDetail
+
+
+_ERROR_DESCRIPTIONS: dict[int, str] = {
+    400: "bad_request: the request cannot be read (e.g. a form with too many files or fields)",
+    401: "unauthorized: no staff token, an invalid or expired one, or wrong credentials",
+    403: "forbidden: not allowed for this caller",
+    404: "not_found: no such report, dead letter or path",
+    413: "payload_too_large: the body or the photo is too large",
+    415: "unsupported_media_type: the body is neither a form nor JSON",
+    422: "validation_error: a field is missing or wrong; `fields` says which",
+    429: "too_many_requests: too many failed sign-ins; wait `Retry-After` seconds",
+    500: "internal_error: an unexpected failure (it is logged)",
+    503: "service_unavailable: Redis or the database cannot be reached; try again",
+}
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these error statuses (and 500, which any route can answer)."""
+    declared: dict[int | str, dict[str, Any]] = {}
+    for status in sorted({*statuses, 500}):
+        declared[status] = {"model": ErrorResponse, "description": _ERROR_DESCRIPTIONS[status]}
+        if status == 429:
+            declared[status]["headers"] = _RETRY_AFTER
+    return declared
+
+
 def language_of(request: Request) -> str:
     return negotiate(request.headers.get("accept-language"), request.cookies.get("lang"))
 
@@ -119,23 +176,43 @@ def validation_problems(errors: Sequence[Any]) -> list[tuple[str, str, dict[str,
     """Translate pydantic's errors into (field, catalogue key, params)."""
     problems: list[tuple[str, str, dict[str, object]]] = []
     for error in errors:
-        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "header")]
+        loc = [str(part) for part in error.get("loc", ())]
+        if loc and loc[0] in ("body", "query", "path", "header", "cookie"):
+            loc = loc[1:]  # where it was sent, not a field (a field may be named "body" itself)
         field = loc[0] if loc else "request"
         kind = error.get("type", "")
         ctx = error.get("ctx") or {}
-        if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
+        # A length checked after another validator is reported as "too_short", not "string_too_short".
+        if kind == "missing" or (kind in ("string_too_short", "too_short") and ctx.get("min_length") == 1):
             problems.append((field, "field.required", {}))
-        elif kind == "string_too_short":
+        elif kind in ("string_too_short", "too_short"):
             problems.append((field, "field.too_short", {"min": ctx.get("min_length")}))
-        elif kind == "string_too_long":
+        elif kind in ("string_too_long", "too_long"):
             problems.append((field, "field.too_long", {"max": ctx.get("max_length")}))
         elif kind in ("enum", "literal_error"):
             problems.append((field, "field.invalid_choice", {"choices": ctx.get("expected", "")}))
+        elif kind == NUL_ERROR:
+            problems.append((field, "field.nul_character", {}))
         elif kind == "json_invalid":
             problems.append(("request", "error.bad_json", {}))
         else:
             problems.append((field, "field.invalid", {}))
     return problems
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (the router's 405 names only the first route's)."""
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.routes
+        )
+    ]
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -149,6 +226,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+            # FastAPI's answer to a JSON body that is not UTF-8: say what any other body that is
+            # not JSON gets.
+            return _render(request, ValidationFailed([("request", "error.bad_json", {})]))
         key, code = {
             404: ("error.not_found", "not_found"),
             405: ("error.method_not_allowed", "method_not_allowed"),
@@ -156,7 +237,10 @@ def install_error_handlers(app: FastAPI) -> None:
         }.get(exc.status_code, ("error.bad_request", "bad_request"))
         lang = language_of(request)
         body = error_body(code, translate(key, lang, max_mb="?"))
-        return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
+        return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
     async def on_database_down(request: Request, exc: Exception) -> JSONResponse:
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)

@@ -15,6 +15,7 @@ from redis.exceptions import RedisError
 
 from lapor.api.categories import CategoryCache
 from lapor.api.errors import PayloadTooLarge, ServiceUnavailable, ValidationFailed, validation_problems
+from lapor.api.fields import NoNul
 from lapor.api.views import queued_report, report_links
 from lapor.broker.intake import DurabilityError, Submitted, submit_report
 from lapor.config import Settings
@@ -26,7 +27,8 @@ from lapor.media.images import PhotoError, sniff
 log = logging.getLogger("lapor.api")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
-_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"
+_IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 
 
 class ReportSubmission(BaseModel):
@@ -34,12 +36,12 @@ class ReportSubmission(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    reporter_name: Annotated[Text, Field(min_length=1, max_length=120)]
-    reporter_contact: Annotated[Text, Field(max_length=200)] | None = None
-    category: Annotated[Text, Field(min_length=1, max_length=40)] = "other"
-    location: Annotated[Text, Field(min_length=1, max_length=200)]
-    description: Annotated[Text, Field(min_length=10, max_length=4000)]
-    title: Annotated[Text, Field(max_length=200)] | None = None
+    reporter_name: Annotated[Text, Field(min_length=1, max_length=120), NoNul]
+    reporter_contact: Annotated[Text, Field(max_length=200), NoNul] | None = None
+    category: Annotated[Text, Field(min_length=1, max_length=40), NoNul] = "other"
+    location: Annotated[Text, Field(min_length=1, max_length=200), NoNul]
+    description: Annotated[Text, Field(min_length=10, max_length=4000), NoNul]
+    title: Annotated[Text, Field(max_length=200), NoNul] | None = None
     priority: Priority = Priority.NORMAL
 
     @field_validator("reporter_contact", "title", mode="after")
@@ -50,7 +52,7 @@ class ReportSubmission(BaseModel):
     @field_validator("priority", mode="before")
     @classmethod
     def _empty_is_default(cls, value: object) -> object:
-        return value or Priority.NORMAL
+        return Priority.NORMAL if value is None or value == "" else value
 
 
 def parse_submission(fields: dict[str, Any]) -> ReportSubmission:
@@ -72,7 +74,7 @@ def derive_title(description: str) -> str:
 def idempotency_digest(key: str | None) -> str | None:
     if key is None:
         return None
-    if not _IDEMPOTENCY_KEY.match(key):
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
         raise ValidationFailed([("Idempotency-Key", "error.idempotency_key", {})])
     return hashlib.sha256(key.encode()).hexdigest()
 

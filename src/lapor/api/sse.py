@@ -14,14 +14,17 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
+from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from lapor.api.views import iso_utc
 from lapor.broker import events, keys
-from lapor.broker.streamids import stream_id_key
+from lapor.broker.streamids import STREAM_ID_PATTERN, stream_id_key
+from lapor.domain.enums import Priority, Status
+from lapor.domain.events import EventType
 from lapor.i18n import MESSAGES, translate
 
 log = logging.getLogger("lapor.sse")
@@ -114,6 +117,49 @@ def format_event(event_type: str, event_id: str | None, data: dict[str, Any]) ->
         lines.append(f"id: {event_id}")
     lines.append("data: " + json.dumps(data, default=_json_default, separators=(",", ":")))
     return "\n".join(lines) + "\n\n"
+
+
+class EventData(BaseModel):
+    """The ``data:`` of an event (documentation: ``client_payload`` and the snapshot build it)."""
+
+    id: str = Field(description="The report")
+    event_id: str | None = Field(
+        default=None, description="`<command id>:<n>`, the same on a redelivery; absent from the snapshot"
+    )
+    type: EventType
+    status: Status = Field(description="The report's status after the change")
+    previous_status: Status | None = None
+    priority: Priority | None = None
+    at: datetime
+    note: str | None
+    by: str | None = None
+
+
+def event_schema() -> dict[str, Any]:
+    """One event of a stream, as OpenAPI 3.1 describes an item of ``text/event-stream``."""
+    data = EventData.model_json_schema()
+    definitions = data.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return inline(definitions[ref.removeprefix("#/$defs/")])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    return {
+        "type": "object",
+        "required": ["event", "data"],
+        "properties": {
+            "event": {"type": "string", "enum": list(get_args(EventType))},
+            "id": {"type": "string", "pattern": STREAM_ID_PATTERN},
+            "data": {"type": "string", "contentMediaType": "application/json", "contentSchema": inline(data)},
+            "retry": {"type": "integer"},
+        },
+    }
 
 
 def client_payload(event: dict[str, Any], language: str) -> dict[str, Any]:

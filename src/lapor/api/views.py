@@ -3,13 +3,63 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
 
 from lapor.domain.commands import CreateReport
-from lapor.domain.enums import Role, Status
+from lapor.domain.enums import Priority, Role, Status, TimelineKind
 from lapor.i18n import MESSAGES, translate
 from lapor.media import store
 from lapor.store.models import Report, TimelineEntry
+
+# The shapes below document the answers in the OpenAPI schema (``responses=``); the routes build
+# plain dicts, so these models never filter or reshape what is sent.
+
+
+class ReportLinks(BaseModel):
+    self: str
+    events: str
+
+
+class TimelineItem(BaseModel):
+    at: datetime
+    kind: TimelineKind | Literal["queued"]
+    status: Status | None
+    from_status: Status | None
+    note: str | None
+    by: str | None = Field(
+        description="The staff member's display name, `Lapor` for the system, null for the reporter"
+    )
+
+
+class ReportSummary(BaseModel):
+    id: str
+    title: str
+    description: str
+    category: str
+    location: str
+    priority: Priority
+    status: Status
+    created_at: datetime
+    updated_at: datetime
+    photo_url: str | None
+    thumbnail_url: str | None
+    assignee: str | None = Field(description="The assignee's display name")
+    links: ReportLinks
+    reporter_name: str | None = Field(default=None, description="Staff only")
+    reporter_contact: str | None = Field(default=None, description="Staff only")
+    language: str | None = Field(default=None, description="Staff only: the reporter's language")
+
+
+class ReportDetail(ReportSummary):
+    timeline: list[TimelineItem]
+    photo_pending: bool | None = Field(default=None, description="Queued view only: a photo was sent")
+
+
+class ReportPage(BaseModel):
+    items: list[ReportSummary]
+    next_cursor: str | None
 
 
 def iso_utc(at: datetime) -> str:

@@ -24,6 +24,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "{field} must be one of: {choices}",
     },
     "field.invalid": {"id": "{field} tidak valid", "en": "{field} is not valid"},
+    "field.nul_character": {
+        "id": "{field} berisi karakter NUL (kode 0) yang tidak dapat disimpan; hapus karakter itu",
+        "en": "{field} contains a NUL character (code 0), which cannot be stored; remove it",
+    },
     "error.bad_json": {
         "id": "Isi permintaan bukan JSON yang valid",
         "en": "The request body is not valid JSON",

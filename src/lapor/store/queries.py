@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import Select, or_, select, text, tuple_
@@ -135,6 +135,9 @@ def encode_cursor(report: Report, sort: SortOrder) -> str:
 
 
 def decode_cursor(cursor: str, sort: SortOrder) -> tuple[object, ...]:
+    """The key of the last row of the previous page. A cursor comes from the client, so every value
+    is checked to be what ``encode_cursor`` writes: anything else is ``InvalidCursor``, never a value
+    the database chokes on (a rank past 64 bits, a NUL, a time that overflows in UTC)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         kind, *values = json.loads(raw)
@@ -142,11 +145,30 @@ def decode_cursor(cursor: str, sort: SortOrder) -> tuple[object, ...]:
             raise InvalidCursor("cursor belongs to another sort order")
         if sort == "priority":
             rank, at, report_id = values
-            return (int(rank), datetime.fromisoformat(at), str(report_id))
+            if not isinstance(rank, int) or not 0 <= rank <= _MAX_RANK:
+                raise InvalidCursor("bad priority rank")
+            return (rank, _cursor_time(at), _cursor_id(report_id))
         at, report_id = values
-        return (datetime.fromisoformat(at), str(report_id))
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+        return (_cursor_time(at), _cursor_id(report_id))
+    except (binascii.Error, ValueError, TypeError, OverflowError) as exc:  # UnicodeDecodeError included
         raise InvalidCursor(str(exc)) from exc
+
+
+_MAX_RANK = max(p.rank for p in Priority)
+
+
+def _cursor_time(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise InvalidCursor("bad time")
+    at = datetime.fromisoformat(value)
+    # A far-off time with an offset can overflow when the driver converts it to UTC.
+    return at.astimezone(UTC) if at.tzinfo is not None else at
+
+
+def _cursor_id(value: object) -> str:
+    if not isinstance(value, str) or not value or len(value) > 64 or "\x00" in value:
+        raise InvalidCursor("bad report id")
+    return value
 
 
 async def list_categories(session: AsyncSession, *, active_only: bool = True) -> list[Category]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -9,11 +11,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from lapor.api import lookup
-from lapor.api.deps import LanguageDep, RedisDep, SessionDep, SettingsDep, optional_staff
-from lapor.api.errors import LaporError, NotFound, TooManyRequests
+from lapor.api.deps import LanguageDep, RedisDep, SessionDep, SettingsDep, staff_from_token
+from lapor.api.errors import DATABASE_ERRORS, LaporError, NotFound, TooManyRequests
 from lapor.api.routes.reports import _send, actor_of
-from lapor.api.views import public_report
+from lapor.api.views import iso_utc, public_report
 from lapor.auth.signin import sign_in
+from lapor.broker import events
 from lapor.broker.stats import broker_stats
 from lapor.config import Settings
 from lapor.domain.commands import AddComment, UpdateReport
@@ -21,17 +24,24 @@ from lapor.domain.enums import OPEN_STATUSES, Priority, Role, Status
 from lapor.domain.transitions import next_statuses
 from lapor.i18n import translate
 from lapor.store import queries
-from lapor.store.models import User
+from lapor.store.models import ProcessedCommand, User
 from lapor.web.render import render
-from lapor.web.security import CSRF_FIELD, csrf_valid, end_session, start_session
+from lapor.web.security import CSRF_FIELD, SESSION_COOKIE, csrf_valid, end_session, start_session
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
 
 async def page_staff(request: Request, session: SessionDep, settings: SettingsDep) -> User | None:
-    """The signed-in staff member, or None (a page shows the sign-in form instead of an error)."""
+    """The signed-in staff member, or None (a page shows the sign-in form instead of an error).
+
+    Pages know their visitor by the session cookie alone; the forms they post carry their CSRF
+    token in a field, which each form route checks (the API's header check does not apply).
+    """
+    token = request.cookies.get(SESSION_COOKIE)
+    if token is None:
+        return None
     try:
-        return await optional_staff(request, session, settings)
+        return await staff_from_token(token, session, settings)
     except LaporError:
         return None
 
@@ -50,6 +60,37 @@ def is_overdue(view: dict[str, Any], settings: Settings, now: datetime) -> bool:
     if Status(view["status"]) not in OPEN_STATUSES:
         return False
     return bool(view["created_at"] + timedelta(hours=sla_hours(settings, view["priority"])) < now)
+
+
+def as_time(value: datetime | str) -> datetime:
+    """A stored time (aware) or a queued view's ISO string, as an aware datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def age_text(since: datetime, now: datetime, language: str) -> str:
+    """How long a report has waited, in the largest whole unit: "3 jam", "2 days"."""
+    minutes = int((now - since).total_seconds() // 60)
+    if minutes < 1:
+        return translate("staff.age.now", language)
+    if minutes < 60:
+        return translate("staff.age.minutes", language, n=minutes)
+    if minutes < 48 * 60:
+        return translate("staff.age.hours", language, n=minutes // 60)
+    return translate("staff.age.days", language, n=minutes // (24 * 60))
+
+
+def short_time(at: datetime) -> str:
+    """A time for the page without JavaScript (the script shows it in the reader's own zone)."""
+    return at.astimezone(UTC).strftime("%d-%m-%Y %H:%M UTC")
+
+
+async def category_names(request: Request, language: str) -> list[dict[str, str]]:
+    return [
+        {"slug": c["slug"], "name": c["name_en"] if language == "en" else c["name_id"]}
+        for c in await request.app.state.categories.items()
+    ]
 
 
 class DashboardFilters:
@@ -82,11 +123,16 @@ class DashboardFilters:
 
 
 async def _rows(
-    session: SessionDep, settings: Settings, filters: DashboardFilters, language: str
+    session: SessionDep,
+    settings: Settings,
+    filters: DashboardFilters,
+    language: str,
+    categories: list[dict[str, str]],
 ) -> list[dict[str, Any]]:
     """Emergencies first, then the oldest: the order a technician should work in."""
     reports, _ = await queries.list_reports(session, filters=filters.to_query(), sort="priority", limit=100)
     names = await queries.display_names(session, user_ids={r.assignee_id for r in reports if r.assignee_id})
+    category_name = {c["slug"]: c["name"] for c in categories}
     now = datetime.now(UTC)
     rows = []
     for report in reports:
@@ -98,8 +144,34 @@ async def _rows(
             staff=True,
         )
         view["overdue"] = is_overdue(view, settings, now)
+        view["category_name"] = category_name.get(report.category, report.category)
+        view["created_iso"] = iso_utc(as_time(view["created_at"]))
+        view["created_text"] = short_time(as_time(view["created_at"]))
+        view["age"] = age_text(as_time(view["created_at"]), now, language)
+        # Changes when anything shown in the row changes: the live refresh highlights those rows.
+        view["stamp"] = f"{iso_utc(as_time(view['updated_at']))}/{view['overdue']:d}"
         rows.append(view)
     return rows
+
+
+async def _table(
+    request: Request,
+    session: SessionDep,
+    settings: Settings,
+    filters: DashboardFilters,
+    language: str,
+) -> dict[str, Any]:
+    """What the dashboard and its live refresh share: the rows and the counts above them."""
+    categories = await category_names(request, language)
+    counts = await queries.status_counts(session)
+    return {
+        "rows": await _rows(session, settings, filters, language, categories),
+        "counts": counts,
+        "open_count": sum(counts.get(s.value, 0) for s in OPEN_STATUSES),
+        "filters": filters.as_dict(),
+        "categories": categories,
+        "statuses": [s.value for s in Status if s != Status.QUEUED],
+    }
 
 
 @router.get("")
@@ -107,27 +179,24 @@ async def dashboard(
     request: Request,
     user: PageStaff,
     session: SessionDep,
+    redis: RedisDep,
     settings: SettingsDep,
     language: LanguageDep,
     filters: Annotated[DashboardFilters, Depends()],
 ) -> Response:
     if user is None:
         return render(request, "staff_login.html", {"error": None, "username": ""})
-    categories = await request.app.state.categories.items()
+    # The event cursor is read before the rows: the page's stream resumes from it, so a change
+    # committed while the page was being built still reaches it.
+    cursor = await events.last_event_id(redis)
     return render(
         request,
         "staff_dashboard.html",
         {
             "user": user,
-            "rows": await _rows(session, settings, filters, language),
-            "counts": await queries.status_counts(session),
-            "filters": filters.as_dict(),
-            "categories": [
-                {"slug": c["slug"], "name": c["name_en"] if language == "en" else c["name_id"]}
-                for c in categories
-            ],
-            "statuses": [s.value for s in Status if s != Status.QUEUED],
+            "events_cursor": cursor,
             "priorities": [p.value for p in Priority],
+            **await _table(request, session, settings, filters, language),
         },
     )
 
@@ -141,10 +210,10 @@ async def dashboard_rows(
     language: LanguageDep,
     filters: Annotated[DashboardFilters, Depends()],
 ) -> Response:
-    """The table body alone, for the dashboard's live refresh."""
+    """The table body and the counts, for the dashboard's live refresh."""
     if user is None:
         return Response(status_code=401)
-    return render(request, "staff_rows.html", {"rows": await _rows(session, settings, filters, language)})
+    return render(request, "staff_rows.html", await _table(request, session, settings, filters, language))
 
 
 @router.post("/login")
@@ -193,30 +262,85 @@ async def report_detail(
     redis: RedisDep,
     settings: SettingsDep,
     language: LanguageDep,
-    sent: bool = False,
+    sent: Annotated[str, Query(max_length=36)] = "",
 ) -> Response:
     if user is None:
         return RedirectResponse("/staff", status_code=303)
+    cursor = await events.last_event_id(redis)  # before the read: see dashboard()
     try:
         report = await lookup.report_view(session, redis, report_id, language=language, staff=True)
     except NotFound:
         return render(request, "not_found.html", status_code=404)
     status = Status(report["status"])
+    stored = await queries.get_report(session, report_id=report["id"]) if status != Status.QUEUED else None
+    staff = await queries.list_staff(session)
+    categories = {c["slug"]: c["name"] for c in await category_names(request, language)}
+    now = datetime.now(UTC)
     return render(
         request,
         "staff_report.html",
         {
             "user": user,
             "report": report,
-            "overdue": status != Status.QUEUED and is_overdue(report, settings, datetime.now(UTC)),
+            "events_cursor": cursor,
+            "category_name": categories.get(report["category"], report["category"]),
+            "contact_href": contact_href(report.get("reporter_contact")),
+            "created_iso": iso_utc(as_time(report["created_at"])),
+            "created_text": short_time(as_time(report["created_at"])),
+            "age": age_text(as_time(report["created_at"]), now, language),
+            "timeline": [timeline_row(entry, language) for entry in report.get("timeline", [])],
+            "overdue": status != Status.QUEUED and is_overdue(report, settings, now),
             "next_statuses": [s.value for s in next_statuses(status, Role(user.role))],
             "priorities": [p.value for p in Priority],
-            "staff": [
-                {"username": u.username, "name": u.display_name} for u in await queries.list_staff(session)
-            ],
-            "sent": sent,
+            "staff": [{"username": u.username, "name": u.display_name} for u in staff],
+            "assignee_username": next(
+                (u.username for u in staff if stored is not None and u.id == stored.assignee_id), ""
+            ),
+            "sent": await sent_outcome(session, sent, language) if sent else None,
         },
     )
+
+
+async def sent_outcome(session: SessionDep, command_id: str, language: str) -> dict[str, str] | None:
+    """What became of the change this page was sent after: applied, refused (and why), or not yet
+    known; the worker records every command it applied, with the events it produced. While it is
+    not known, the page's script asks again (``?sent=``) when the report changes."""
+    try:
+        command_id = str(uuid.UUID(command_id))
+    except ValueError:
+        return None
+    try:
+        stored = await session.get(ProcessedCommand, command_id)
+    except DATABASE_ERRORS:
+        stored = None
+    if stored is None:
+        return {"state": "sent", "command": command_id, "text": translate("staff.report.sent", language)}
+    refused = [event for event in stored.events if event.get("type") == "refused"]
+    if refused:
+        note = refused[0].get("note")
+        text = translate(str(note), language) if note else translate("staff.report.refused", language)
+        return {"state": "refused", "text": text}
+    return {"state": "updated", "text": translate("staff.report.updated", language)}
+
+
+def contact_href(contact: str | None) -> str | None:
+    """A mailto: or tel: link for the reporter's contact, when it looks like one."""
+    contact = (contact or "").strip()
+    if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", contact):
+        return f"mailto:{contact}"
+    if re.fullmatch(r"\+?[\d\s().-]{6,24}", contact):
+        return "tel:" + re.sub(r"[^\d+]", "", contact)
+    return None
+
+
+def timeline_row(entry: dict[str, Any], language: str) -> dict[str, Any]:
+    """A timeline entry as the staff read it; a priority change's note ("normal → emergency") in words."""
+    at = as_time(entry["at"])
+    row = {**entry, "at_iso": iso_utc(at), "at_text": short_time(at)}
+    if entry["kind"] == "priority" and entry.get("note") and " → " in entry["note"]:
+        old, _, new = entry["note"].partition(" → ")
+        row["note"] = " → ".join(translate(f"staff.priority.{p}", language) for p in (old, new))
+    return row
 
 
 async def _staff_form(request: Request, user: User | None, settings: Settings) -> dict[str, str] | None:
@@ -252,7 +376,7 @@ async def change(
         note=(fields.get("note") or "").strip()[:2000] or None,
     )
     await _send(redis, command, settings)
-    return RedirectResponse(f"/staff/reports/{report_id}?sent=1", status_code=303)
+    return RedirectResponse(f"/staff/reports/{report_id}?sent={command.command_id}", status_code=303)
 
 
 @router.post("/reports/{report_id}/comment")
@@ -269,9 +393,11 @@ async def comment(
         return render(request, "forbidden.html", status_code=403)
     report_id = await lookup.require_report(session, redis, report_id)
     body = (fields.get("body") or "").strip()[:4000]
-    if body:
-        await _send(redis, AddComment(report_id=report_id, actor=actor_of(user), body=body), settings)
-    return RedirectResponse(f"/staff/reports/{report_id}?sent=1", status_code=303)
+    if not body:
+        return RedirectResponse(f"/staff/reports/{report_id}", status_code=303)
+    command = AddComment(report_id=report_id, actor=actor_of(user), body=body)
+    await _send(redis, command, settings)
+    return RedirectResponse(f"/staff/reports/{report_id}?sent={command.command_id}", status_code=303)
 
 
 @router.get("/system")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -10,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from lapor.api import intake, lookup
 from lapor.api.deps import LanguageDep, RedisDep, SessionDep, SettingsDep
-from lapor.api.errors import LaporError, NotFound, ValidationFailed, field_label
+from lapor.api.errors import LaporError, NotFound, PayloadTooLarge, ValidationFailed, field_label
 from lapor.api.routes.reports import read_fields
 from lapor.domain.enums import Priority, Status
 from lapor.i18n import LANGUAGES, translate
@@ -37,6 +39,7 @@ async def _form_page(
     status_code: int = 200,
 ) -> Response:
     errors = errors or {}
+    max_photo_bytes = request.app.state.settings.max_photo_bytes
     return render(
         request,
         "report_form.html",
@@ -46,6 +49,11 @@ async def _form_page(
             "values": values,
             "errors": errors,
             "error_summary": [(field, message) for field, message in errors.items()],
+            # One key per rendered form: a double click (or a retry after a lost answer) sends the
+            # same key twice, and the API answers the second time with the first report.
+            "idempotency_key": secrets.token_urlsafe(24),
+            "max_photo_bytes": max_photo_bytes,
+            "max_photo_mb": max_photo_bytes // (1024 * 1024),
         },
         status_code=status_code,
     )
@@ -63,7 +71,8 @@ async def submit_form(
 ) -> Response:
     """The form without JavaScript: a plain POST that redirects to the tracking page."""
     fields, raw_photo = await read_fields(request, settings)
-    values = {name: fields.get(name, "") for name in FORM_FIELDS}
+    values: dict[str, Any] = {name: fields.get(name, "") for name in FORM_FIELDS}
+    values["photo_lost"] = raw_photo is not None  # a browser cannot refill a file input
     if not csrf_valid(request, settings, fields.get(CSRF_FIELD)):
         errors = {"form": translate("error.csrf", language)}
         return await _form_page(request, language, values=values, errors=errors, status_code=403)
@@ -85,6 +94,9 @@ async def submit_form(
             for field, key, params in exc.problems
         }
         return await _form_page(request, language, values=values, errors=errors, status_code=422)
+    except PayloadTooLarge as exc:
+        errors = {"photo": translate(exc.message_key, language, **exc.params)}
+        return await _form_page(request, language, values=values, errors=errors, status_code=413)
     except LaporError as exc:
         errors = {"form": translate(exc.message_key, language, **exc.params)}
         return await _form_page(request, language, values=values, errors=errors, status_code=exc.status_code)
@@ -104,11 +116,16 @@ async def tracking_page(
     categories = {c["slug"]: c["name"] for c in await _categories(request, language)}
     status = Status(report["status"])
     reached = PROGRESS.index(status) if status in PROGRESS else -1
+    timeline = [{**entry, "at": _iso(entry["at"])} for entry in report.get("timeline", [])]
     return render(
         request,
         "track.html",
         {
             "report": report,
+            "created_at": _iso(report["created_at"]),
+            "updated_at": _iso(report["updated_at"]),
+            "timeline": timeline,
+            "rejection": _rejection_reason(timeline) if status == Status.REJECTED else None,
             "category_name": categories.get(report["category"], report["category"]),
             "progress": [
                 {"status": s.value, "done": i <= reached, "current": i == reached}
@@ -116,6 +133,23 @@ async def tracking_page(
             ],
         },
     )
+
+
+def _iso(value: datetime | str) -> str:
+    """A time as the JSON answers write it (queued views hold strings, stored ones datetimes)."""
+    if isinstance(value, str):
+        return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _rejection_reason(timeline: list[dict[str, Any]]) -> str | None:
+    for entry in reversed(timeline):
+        if entry["kind"] == "status" and entry["status"] == Status.REJECTED.value:
+            note: str | None = entry["note"]
+            return note
+    return None
 
 
 @router.get("/lang/{code}")

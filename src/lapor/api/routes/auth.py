@@ -8,6 +8,8 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from lapor.api.deps import RedisDep, SessionDep, SettingsDep, StaffDep
+from lapor.api.errors import error_responses
+from lapor.api.fields import NoNul
 from lapor.auth.signin import sign_in
 from lapor.auth.tokens import TokenClaims, issue_token, password_fingerprint
 
@@ -17,7 +19,7 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
 class Credentials(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), NoNul]
     password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 
 
@@ -33,7 +35,9 @@ class Me(BaseModel):
     role: str
 
 
-@router.post("/token", response_model=Token, summary="Sign in as staff")
+@router.post(
+    "/token", response_model=Token, summary="Sign in as staff", responses=error_responses(401, 422, 429, 503)
+)
 async def token(
     credentials: Credentials, request: Request, session: SessionDep, redis: RedisDep, settings: SettingsDep
 ) -> Token:
@@ -47,6 +51,8 @@ async def token(
     )
 
 
-@router.get("/me", response_model=Me, summary="Who the bearer token belongs to")
+@router.get(
+    "/me", response_model=Me, summary="Who the bearer token belongs to", responses=error_responses(401)
+)
 async def me(user: StaffDep) -> Me:
     return Me(username=user.username, display_name=user.display_name, role=user.role)

@@ -9,32 +9,41 @@ from fastapi.responses import StreamingResponse
 
 from lapor.api import lookup
 from lapor.api.deps import LanguageDep, RedisDep, SettingsDep, StaffDep
-from lapor.api.errors import DATABASE_ERRORS, NotFound, ValidationFailed
-from lapor.api.sse import EventHub, event_stream
-from lapor.broker.streamids import is_stream_id
+from lapor.api.errors import DATABASE_ERRORS, NotFound, ValidationFailed, error_responses
+from lapor.api.sse import EventHub, event_schema, event_stream
+from lapor.broker.streamids import STREAM_ID_PATTERN, is_stream_id
 
 router = APIRouter(prefix="/api", tags=["events"])
 
 _SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 _SSE_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "An event stream"}
+    200: {
+        # Before OpenAPI 3.2 (`itemSchema`), the schema of an event stream describes each event.
+        "content": {"text/event-stream": {"schema": event_schema()}},
+        "description": "An event stream; it ends after `LAPOR_SSE_MAX_CONNECTION_SECONDS`",
+    }
 }
+# A stream id; empty counts as absent. Checked by ``_cursor`` so that both spellings get the same 422.
+_CURSOR_SCHEMA = {"pattern": STREAM_ID_PATTERN.replace("^", "^(", 1).replace("$", ")?$")}
+LastEventIdHeader = Annotated[str | None, Header(alias="Last-Event-ID", json_schema_extra=_CURSOR_SCHEMA)]
+LastEventIdQuery = Annotated[str | None, Query(max_length=41, json_schema_extra=_CURSOR_SCHEMA)]
 
 
 def _cursor(header: str | None, query: str | None) -> str | None:
-    """``Last-Event-ID`` from a reconnecting browser, or ``last_event_id`` from a first link."""
-    value = header or query
-    if value is None or value == "":
-        return None
-    if not is_stream_id(value):
-        raise ValidationFailed([("last_event_id", "field.invalid", {})])
-    return value
+    """``Last-Event-ID`` from a reconnecting browser, else ``last_event_id`` from a first link.
+
+    Both are checked when both are sent: a malformed id is a 422 even where the other one wins.
+    """
+    for value in (header, query):
+        if value and not is_stream_id(value):
+            raise ValidationFailed([("last_event_id", "field.invalid", {})])
+    return header or query or None
 
 
 @router.get(
     "/reports/{report_id}/events",
     response_class=StreamingResponse,
-    responses=_SSE_RESPONSE,
+    responses={**_SSE_RESPONSE, **error_responses(404, 422, 503)},
     summary="Status changes of one report (SSE)",
 )
 async def report_events(
@@ -43,8 +52,8 @@ async def report_events(
     redis: RedisDep,
     settings: SettingsDep,
     language: LanguageDep,
-    last_event_id_header: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
-    last_event_id: Annotated[str | None, Query(max_length=40)] = None,
+    last_event_id_header: LastEventIdHeader = None,
+    last_event_id: LastEventIdQuery = None,
 ) -> StreamingResponse:
     cursor = _cursor(last_event_id_header, last_event_id)
     sessions = request.app.state.sessions
@@ -84,7 +93,7 @@ async def report_events(
 @router.get(
     "/events",
     response_class=StreamingResponse,
-    responses=_SSE_RESPONSE,
+    responses={**_SSE_RESPONSE, **error_responses(401, 422)},
     summary="Changes of all reports (SSE, staff)",
 )
 async def all_events(
@@ -93,8 +102,8 @@ async def all_events(
     redis: RedisDep,
     settings: SettingsDep,
     language: LanguageDep,
-    last_event_id_header: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
-    last_event_id: Annotated[str | None, Query(max_length=40)] = None,
+    last_event_id_header: LastEventIdHeader = None,
+    last_event_id: LastEventIdQuery = None,
 ) -> StreamingResponse:
     body = event_stream(
         request.app.state.hub,

@@ -20,8 +20,10 @@ from lapor.api.errors import (
     ServiceUnavailable,
     UnsupportedMediaType,
     ValidationFailed,
+    error_responses,
 )
-from lapor.api.views import public_report
+from lapor.api.fields import NoNul
+from lapor.api.views import ReportDetail, ReportPage, public_report
 from lapor.broker.intake import send_command
 from lapor.config import Settings
 from lapor.domain.commands import Actor, AddComment, UpdateReport
@@ -33,43 +35,70 @@ router = APIRouter(prefix="/api", tags=["reports"])
 
 _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
+
+TRIMMED = "Text is stripped of surrounding whitespace before its length is checked."
+
+
+def _submit_schema(content_type: str) -> dict[str, Any]:
+    """The fields of a new report; JSON may also send ``null`` for an optional one (= absent)."""
+
+    def optional(schema: dict[str, Any]) -> dict[str, Any]:
+        return {"anyOf": [schema, {"type": "null"}]} if content_type == "application/json" else schema
+
+    properties: dict[str, Any] = {
+        "reporter_name": {"type": "string", "minLength": 1, "maxLength": 120},
+        "reporter_contact": optional({"type": "string", "maxLength": 200}),
+        "category": {"type": "string", "minLength": 1, "maxLength": 40, "default": "other"},
+        "location": {"type": "string", "minLength": 1, "maxLength": 200},
+        "description": {"type": "string", "minLength": 10, "maxLength": 4000},
+        "title": optional({"type": "string", "maxLength": 200}),
+        "priority": optional({"type": "string", "enum": [p.value for p in Priority], "default": "normal"}),
+    }
+    if content_type == "multipart/form-data":
+        properties["photo"] = {"type": "string", "format": "binary"}
+    return {
+        "type": "object",
+        "description": TRIMMED,
+        "required": ["reporter_name", "location", "description"],
+        "properties": properties,
+    }
+
+
+SUBMIT_CONTENT_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded", "application/json")
 _SUBMIT_BODY: dict[str, Any] = {
     "required": True,
     "content": {
-        content_type: {
-            "schema": {
-                "type": "object",
-                "required": ["reporter_name", "location", "description"],
-                "properties": {
-                    "reporter_name": {"type": "string", "minLength": 1, "maxLength": 120},
-                    "reporter_contact": {"type": "string", "maxLength": 200},
-                    "category": {"type": "string", "maxLength": 40, "default": "other"},
-                    "location": {"type": "string", "minLength": 1, "maxLength": 200},
-                    "description": {"type": "string", "minLength": 10, "maxLength": 4000},
-                    "title": {"type": "string", "maxLength": 200},
-                    "priority": {"type": "string", "enum": [p.value for p in Priority], "default": "normal"},
-                    **(
-                        {"photo": {"type": "string", "format": "binary"}}
-                        if content_type == "multipart/form-data"
-                        else {}
-                    ),
-                },
-            }
-        }
-        for content_type in ("multipart/form-data", "application/x-www-form-urlencoded", "application/json")
+        content_type: {"schema": _submit_schema(content_type)} for content_type in SUBMIT_CONTENT_TYPES
     },
 }
+
+
+class Links(BaseModel):
+    self: str
+    events: str
 
 
 class Accepted(BaseModel):
     id: str
     tracking_token: str
     status: Literal["queued"]
-    links: dict[str, str]
+    links: Links
 
 
 class CommandAccepted(BaseModel):
     command_id: str
+
+
+LOCATION_HEADER = {"Location": {"description": "The new report", "schema": {"type": "string"}}}
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="A repeat with the same key gets the first answer and creates nothing",
+        # Documented here, checked by the intake (after the fields) with a message of its own.
+        json_schema_extra={"pattern": intake.IDEMPOTENCY_KEY_PATTERN},
+    ),
+]
 
 
 def actor_of(user: User) -> Actor:
@@ -105,14 +134,14 @@ async def read_fields(
     response_model=Accepted,
     openapi_extra={"requestBody": _SUBMIT_BODY},
     summary="Submit a report (form with optional photo, or JSON)",
-    responses={413: {"description": "Body or photo too large"}, 422: {"description": "Invalid field"}},
+    responses={202: {"headers": LOCATION_HEADER}, **error_responses(400, 413, 415, 422, 503)},
 )
 async def submit_report(
     request: Request,
     settings: SettingsDep,
     redis: RedisDep,
     language: LanguageDep,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     fields, raw_photo = await read_fields(request, settings)
     submission = intake.parse_submission(fields)
@@ -130,22 +159,32 @@ async def submit_report(
     return JSONResponse(answer, status_code=202, headers={"Location": answer["links"]["self"]})
 
 
-@router.get("/reports/{report_id}", summary="One report: the public view (staff also see the reporter)")
+@router.get(
+    "/reports/{report_id}",
+    summary="One report: the public view (staff also see the reporter)",
+    response_model=None,
+    responses={200: {"model": ReportDetail}, **error_responses(401, 404, 422, 503)},
+)
 async def get_report(
     report_id: str, session: SessionDep, redis: RedisDep, language: LanguageDep, staff: OptionalStaffDep
 ) -> dict[str, Any]:
     return await lookup.report_view(session, redis, report_id, language=language, staff=staff is not None)
 
 
-@router.get("/reports", summary="List reports, newest first, with filters and keyset pagination")
+@router.get(
+    "/reports",
+    summary="List reports, newest first, with filters and keyset pagination",
+    response_model=None,
+    responses={200: {"model": ReportPage}, **error_responses(401, 422, 503)},
+)
 async def list_reports(
     session: SessionDep,
     language: LanguageDep,
     staff: OptionalStaffDep,
     status: Annotated[list[Status] | None, Query()] = None,
     priority: Annotated[list[Priority] | None, Query()] = None,
-    category: Annotated[str | None, Query(max_length=40)] = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    category: Annotated[str | None, Query(max_length=40), NoNul] = None,
+    q: Annotated[str | None, Query(max_length=200), NoNul] = None,
     sort: Literal["newest", "oldest", "priority"] = "newest",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
@@ -171,7 +210,7 @@ async def list_reports(
     return {"items": items, "next_cursor": next_cursor}
 
 
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), NoNul]
 
 
 class ReportChange(BaseModel):
@@ -179,14 +218,18 @@ class ReportChange(BaseModel):
 
     status: Literal["pending", "in_progress", "resolved", "rejected"] | None = None
     priority: Priority | None = None
-    assignee: Annotated[str, Field(max_length=64)] | None = Field(
+    assignee: Annotated[str, Field(max_length=64), NoNul] | None = Field(
         default=None, description='A staff username; "" unassigns'
     )
     note: Note | None = None
 
 
 @router.patch(
-    "/reports/{report_id}", status_code=202, response_model=CommandAccepted, summary="Change a report (staff)"
+    "/reports/{report_id}",
+    status_code=202,
+    response_model=CommandAccepted,
+    summary="Change a report (staff)",
+    responses=error_responses(401, 403, 404, 422, 503),
 )
 async def change_report(
     report_id: str,
@@ -213,7 +256,7 @@ async def change_report(
 class CommentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000), NoNul]
 
 
 @router.post(
@@ -221,6 +264,7 @@ class CommentIn(BaseModel):
     status_code=202,
     response_model=CommandAccepted,
     summary="Comment (staff)",
+    responses=error_responses(401, 403, 404, 422, 503),
 )
 async def comment(
     report_id: str,
@@ -248,6 +292,7 @@ class ReopenIn(BaseModel):
     status_code=202,
     response_model=CommandAccepted,
     summary="The reporter says a resolved report is not fixed",
+    responses=error_responses(403, 404, 422, 503),
 )
 async def reopen(
     report_id: str, body: ReopenIn, session: SessionDep, redis: RedisDep, settings: SettingsDep

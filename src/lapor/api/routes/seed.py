@@ -6,6 +6,7 @@ two endpoints need a staff token.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
@@ -14,8 +15,16 @@ from pydantic import BaseModel, ConfigDict
 
 from lapor.api import intake, lookup
 from lapor.api.deps import LanguageDep, RedisDep, SessionDep, SettingsDep, StaffDep
-from lapor.api.errors import ValidationFailed
-from lapor.api.routes.reports import CommandAccepted, _send, actor_of, read_fields
+from lapor.api.errors import ValidationFailed, error_responses
+from lapor.api.routes.reports import (
+    SUBMIT_CONTENT_TYPES,
+    TRIMMED,
+    CommandAccepted,
+    IdempotencyKey,
+    _send,
+    actor_of,
+    read_fields,
+)
 from lapor.api.views import photo_urls
 from lapor.broker.stats import broker_stats
 from lapor.domain.commands import UpdateReport
@@ -47,21 +56,56 @@ SEED_FIELD = {
 _SEED_BODY: dict[str, Any] = {
     "required": True,
     "content": {
-        "multipart/form-data": {
+        content_type: {
             "schema": {
                 "type": "object",
+                "description": TRIMMED,
                 "required": ["nama", "lokasi", "deskripsi"],
                 "properties": {
                     "nama": {"type": "string", "minLength": 1, "maxLength": 120},
                     "lokasi": {"type": "string", "minLength": 1, "maxLength": 200},
                     "deskripsi": {"type": "string", "minLength": 10, "maxLength": 4000},
-                    "prioritas": {"type": "string", "enum": list(SEED_PRIORITY)},
-                    "foto": {"type": "string", "format": "binary"},
+                    "prioritas": (
+                        {"anyOf": [{"type": "string", "enum": list(SEED_PRIORITY)}, {"type": "null"}]}
+                        if content_type == "application/json"
+                        else {"type": "string", "enum": list(SEED_PRIORITY)}
+                    ),
+                    **(
+                        {"foto": {"type": "string", "format": "binary"}}
+                        if content_type == "multipart/form-data"
+                        else {}
+                    ),
                 },
             }
         }
+        for content_type in SUBMIT_CONTENT_TYPES
     },
 }
+
+
+class SeedAccepted(BaseModel):
+    message: str
+    id_laporan: str
+    status: Literal["PENDING"]
+    tracking_token: str
+
+
+class SeedReport(BaseModel):
+    id_laporan: str
+    lokasi: str
+    deskripsi: str
+    prioritas: Literal["Darurat", "Sedang", "Biasa"]
+    status: Literal["PENDING", "DIPROSES_TEKNISI", "SELESAI", "DITOLAK"]
+    foto: str | None
+    waktu: datetime
+
+
+class SeedStaffReport(SeedReport):
+    nama: str
+
+
+class QueueLength(BaseModel):
+    jumlah_antrean: int
 
 
 def seed_view(view: dict[str, Any], *, staff: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -80,14 +124,25 @@ def seed_view(view: dict[str, Any], *, staff: dict[str, Any] | None = None) -> d
 
 
 @router.post(
-    "/lapor", status_code=202, openapi_extra={"requestBody": _SEED_BODY}, summary="Seed: submit a report"
+    "/lapor",
+    status_code=202,
+    response_model=SeedAccepted,
+    openapi_extra={"requestBody": _SEED_BODY},
+    summary="Seed: submit a report",
+    responses=error_responses(400, 413, 415, 422, 503),
 )
 async def lapor(
-    request: Request, settings: SettingsDep, redis: RedisDep, language: LanguageDep
+    request: Request,
+    settings: SettingsDep,
+    redis: RedisDep,
+    language: LanguageDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     fields, raw_photo = await read_fields(request, settings, photo_field="foto")
-    prioritas = fields.get("prioritas") or "Biasa"
-    if prioritas not in SEED_PRIORITY:
+    prioritas = fields.get("prioritas")
+    if prioritas is None or prioritas == "":
+        prioritas = "Biasa"
+    if not isinstance(prioritas, str) or prioritas not in SEED_PRIORITY:
         choices = ", ".join(SEED_PRIORITY)
         raise ValidationFailed([("prioritas", "field.invalid_choice", {"choices": choices})])
     try:
@@ -112,7 +167,7 @@ async def lapor(
         settings=settings,
         redis=redis,
         categories=request.app.state.categories,
-        idempotency_key=request.headers.get("idempotency-key"),
+        idempotency_key=idempotency_key,
         language=language,
     )
     body = {
@@ -124,7 +179,12 @@ async def lapor(
     return JSONResponse(body, status_code=202)
 
 
-@router.get("/lapor/{report_id}", summary="Seed: one report in the seed's shape")
+@router.get(
+    "/lapor/{report_id}",
+    summary="Seed: one report in the seed's shape",
+    response_model=None,
+    responses={200: {"model": SeedReport}, **error_responses(404, 422, 503)},
+)
 async def lapor_status(
     report_id: str, session: SessionDep, redis: RedisDep, language: LanguageDep
 ) -> dict[str, Any]:
@@ -132,7 +192,7 @@ async def lapor_status(
     return seed_view(view)
 
 
-@router.get("/antrean", summary="Seed: how many reports wait in the queue")
+@router.get("/antrean", response_model=QueueLength, summary="Seed: how many reports wait in the queue")
 async def antrean(redis: RedisDep) -> dict[str, int]:
     stats = await broker_stats(redis)
     return {"jumlah_antrean": stats.waiting + stats.pending}
@@ -145,7 +205,11 @@ class SeedStatusChange(BaseModel):
 
 
 @router.put(
-    "/lapor/{report_id}", status_code=202, response_model=CommandAccepted, summary="Seed: set status (staff)"
+    "/lapor/{report_id}",
+    status_code=202,
+    response_model=CommandAccepted,
+    summary="Seed: set status (staff)",
+    responses=error_responses(401, 403, 404, 422, 503),
 )
 async def lapor_set_status(
     report_id: str,
@@ -160,7 +224,12 @@ async def lapor_set_status(
     return await _send(redis, command, settings)
 
 
-@router.get("/semua_laporan", summary="Seed: every report (staff), newest first, at most 1000")
+@router.get(
+    "/semua_laporan",
+    summary="Seed: every report (staff), newest first, at most 1000",
+    response_model=None,
+    responses={200: {"model": list[SeedStaffReport]}, **error_responses(401, 503)},
+)
 async def semua_laporan(user: StaffDep, session: SessionDep, language: LanguageDep) -> list[dict[str, Any]]:
     rows, _ = await queries.list_reports(session, filters=queries.ReportFilters(), limit=1000)
     result = []

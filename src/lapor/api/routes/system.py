@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from lapor.api.deps import LanguageDep, RedisDep, SettingsDep
@@ -21,12 +22,40 @@ from lapor.media import store
 router = APIRouter(tags=["system"])
 
 
-@router.get("/healthz", summary="The process is alive")
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, str]
+
+
+class Category(BaseModel):
+    slug: str
+    name: str
+    name_id: str
+    name_en: str
+
+
+class Categories(BaseModel):
+    items: list[Category]
+
+
+@router.get("/healthz", response_model=Health, summary="The process is alive")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Redis and the database answer")
+@router.get(
+    "/readyz",
+    summary="Redis and the database answer",
+    response_model=None,
+    responses={
+        200: {"model": Readiness, "description": "Ready"},
+        503: {"model": Readiness, "description": "A check failed: `error: <exception type>`"},
+    },
+)
 async def readyz(request: Request, redis: RedisDep) -> JSONResponse:
     checks = {"redis": await _check(redis.ping()), "database": await _check(_ping_database(request))}
     ready = all(value == "ok" for value in checks.values())
@@ -48,7 +77,7 @@ async def _check(probe: Any) -> str:
     return "ok"
 
 
-@router.get("/api/categories", summary="Report categories")
+@router.get("/api/categories", response_model=Categories, summary="Report categories")
 async def categories(request: Request, language: LanguageDep) -> dict[str, Any]:
     items = await request.app.state.categories.items()
     return {
@@ -115,7 +144,19 @@ class _Snapshot(Collector):
         )
 
 
-@router.get("/metrics", response_class=PlainTextResponse, summary="Prometheus metrics")
+@router.get(
+    "/metrics",
+    # A class without a media type, so that the JSON errors are declared as JSON.
+    response_class=Response,
+    response_model=None,
+    summary="Prometheus metrics",
+    responses={
+        200: {
+            "description": "The Prometheus text format",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
+    },
+)
 async def metrics(request: Request, redis: RedisDep) -> PlainTextResponse:
     latency: Any = await redis.hgetall(keys.LATENCY)
     snapshot = CollectorRegistry(auto_describe=False)
