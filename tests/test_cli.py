@@ -334,6 +334,17 @@ def test_up_starts_a_private_redis_and_stops_everything(tmp_path: Path) -> None:
 
             assert wait_for(applied, timeout=15), log.read_text()
 
+            # The worker yields the cores to the API on a shared host; the API keeps its priority.
+            niceness = {
+                Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ").strip(): os.getpriority(
+                    os.PRIO_PROCESS, pid
+                )
+                for pid in children_of(up.pid)
+                if Path(f"/proc/{pid}/cmdline").exists()
+            }
+            assert any(cmd.endswith("worker") and nice == 10 for cmd, nice in niceness.items()), niceness
+            assert any(" lapor api " in f" {cmd} " and nice == 0 for cmd, nice in niceness.items()), niceness
+
             redis_dir = tmp_path / "data" / "redis"
             assert any(p.name.startswith("appendonly") for p in redis_dir.iterdir()), list(
                 redis_dir.iterdir()
