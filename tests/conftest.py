@@ -25,7 +25,14 @@ from tests.factories import StaffUser, create_staff
 # Own Redis DB and database, never the ones `make run` uses; override to run two suites at once.
 TEST_REDIS_URL = os.environ.get("LAPOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 POSTGRES_URL = os.environ.get("LAPOR_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-_CLEAN_TABLES = ("timeline_entries", "processed_commands", "reports", "users")
+_CLEAN_TABLES = (
+    "push_deliveries",
+    "push_subscriptions",
+    "timeline_entries",
+    "processed_commands",
+    "reports",
+    "users",
+)
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from lapor.config import Settings
+from lapor.push.vapid import VapidKeyError
 
 T = TypeVar("T")
 
@@ -40,6 +41,8 @@ def _run(main: Callable[[], Awaitable[T]]) -> T:
         raise click.ClickException(
             f"Redis is not reachable ({exc}); start it or point LAPOR_REDIS_URL to a running Redis"
         ) from exc
+    except VapidKeyError as exc:
+        raise click.ClickException(str(exc)) from exc
     except (OperationalError, InterfaceError, OSError) as exc:
         raise click.ClickException(
             f"the database is not reachable ({type(exc).__name__}); check LAPOR_DATABASE_URL "

@@ -11,10 +11,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105 - a known placeholder
+DEVELOPMENT_VAPID_SUBJECT = "mailto:facilities@lapor.invalid"
 
 
 class Settings(BaseSettings):
@@ -62,6 +63,23 @@ class Settings(BaseSettings):
     sse_max_connection_seconds: float = Field(default=15 * 60, gt=0)
     sse_keepalive_seconds: float = Field(default=15.0, gt=0)
 
+    # Web Push
+    vapid_private_key: SecretStr = Field(
+        default=SecretStr(""), description="PEM or base64url; empty: generated once in the data dir"
+    )
+    vapid_subject: str = Field(
+        default=DEVELOPMENT_VAPID_SUBJECT,
+        pattern=r"^(mailto:[^\s@]+@[^\s@]+|https://\S+)$",
+        description="Who runs this server, for the push services: a mailto: or https: URL",
+    )
+    push_allow_insecure: bool = Field(
+        default=False, description="Send to http:// and private addresses (tests and development only)"
+    )
+    push_ttl_seconds: int = Field(default=24 * 3600, ge=0, le=28 * 24 * 3600)
+    push_timeout_seconds: float = Field(default=10.0, gt=0)
+    push_retry_max_seconds: float = Field(default=300.0, gt=0)
+    push_give_up_seconds: float = Field(default=24 * 3600, gt=0)
+
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
         if self.env == "production" and self.secret_key in ("", DEVELOPMENT_SECRET):
@@ -71,6 +89,13 @@ class Settings(BaseSettings):
             )
         if self.env == "production" and len(self.secret_key) < 32:
             raise ValueError("LAPOR_SECRET_KEY must be at least 32 characters in production")
+        if self.env == "production" and self.push_allow_insecure:
+            raise ValueError("LAPOR_PUSH_ALLOW_INSECURE is for tests and local development only")
+        if self.env == "production" and self.vapid_subject == DEVELOPMENT_VAPID_SUBJECT:
+            raise ValueError(
+                "LAPOR_VAPID_SUBJECT must name who runs this server in production "
+                "(mailto:facilities@your-campus.ac.id or an https:// URL)"
+            )
         return self
 
     @property
@@ -89,6 +114,11 @@ class Settings(BaseSettings):
     def photo_dir(self) -> Path:
         """Re-encoded photos and thumbnails, written by the worker and served by the API."""
         return self.data_dir / "photos"
+
+    @cached_property
+    def vapid_key_file(self) -> Path:
+        """The VAPID private key generated on first start when LAPOR_VAPID_PRIVATE_KEY is empty."""
+        return self.data_dir / "vapid_private.pem"
 
     @property
     def effective_api_workers(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,11 +15,12 @@ from lapor import __version__
 from lapor.api.categories import CategoryCache
 from lapor.api.errors import error_responses, install_error_handlers
 from lapor.api.middleware import BodyLimitMiddleware, MetricsMiddleware, SecurityHeadersMiddleware
-from lapor.api.routes import admin, auth, events, reports, seed, system
+from lapor.api.routes import admin, auth, events, push, reports, seed, system
 from lapor.api.sse import EventHub
 from lapor.broker.client import connect
 from lapor.broker.intake import check_wait_aof_supported
 from lapor.config import Settings
+from lapor.push.vapid import load_vapid, public_key
 from lapor.store.engine import create_engine, create_sessionmaker
 from lapor.web import staff, student
 from lapor.web.render import STATIC
@@ -37,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.redis_wait_aof:
             await check_wait_aof_supported(redis)
         settings.upload_dir.mkdir(parents=True, exist_ok=True)
+        app.state.vapid_public_key = public_key(await asyncio.to_thread(load_vapid, settings))
         hub = EventHub(connect(settings.redis_url))
         await hub.start()
         app.state.redis = redis
@@ -61,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics_registry = CollectorRegistry(auto_describe=True)
     install_error_handlers(app)
-    for module in (reports, events, auth, admin, seed, system):
+    for module in (reports, events, push, auth, admin, seed, system):
         app.include_router(module.router, responses=error_responses())  # any route may fail with a 500
     for page_module in (student, staff):
         app.include_router(page_module.router)

@@ -25,40 +25,51 @@ class Entry:
 
 
 async def ensure_group(redis: Redis) -> None:
-    """Create the workers' consumer group; from the start of the stream, so nothing is skipped."""
+    """Create the workers' consumer group on the command stream, from its start so nothing is
+    skipped; and the notifiers' group on the event stream, from now on (a new installation must
+    not send pushes for the events of its past)."""
+    await _create_group(redis, keys.COMMANDS, keys.WORKER_GROUP, start="0")
+    await _create_group(redis, keys.EVENTS, keys.NOTIFIER_GROUP, start="$")
+
+
+async def _create_group(redis: Redis, stream: str, group: str, *, start: str) -> None:
     try:
-        await redis.xgroup_create(keys.COMMANDS, keys.WORKER_GROUP, id="0", mkstream=True)
+        await redis.xgroup_create(stream, group, id=start, mkstream=True)
     except ResponseError as exc:
         if "BUSYGROUP" not in str(exc):
             raise
 
 
-async def read_new(redis: Redis, consumer: str, *, count: int, block_ms: int | None) -> list[Entry]:
+async def read_new(
+    redis: Redis,
+    consumer: str,
+    *,
+    count: int,
+    block_ms: int | None,
+    stream: str = keys.COMMANDS,
+    group: str = keys.WORKER_GROUP,
+) -> list[Entry]:
     """Entries never delivered to anyone; they join this consumer's pending list."""
-    response: Any = await redis.xreadgroup(
-        keys.WORKER_GROUP, consumer, {keys.COMMANDS: ">"}, count=count, block=block_ms
-    )
+    response: Any = await redis.xreadgroup(group, consumer, {stream: ">"}, count=count, block=block_ms)
     return [Entry(entry_id, fields) for _stream, entries in response or [] for entry_id, fields in entries]
 
 
-async def claim_stale(redis: Redis, consumer: str, *, min_idle_ms: int, count: int) -> list[Entry]:
+async def claim_stale(
+    redis: Redis,
+    consumer: str,
+    *,
+    min_idle_ms: int,
+    count: int,
+    stream: str = keys.COMMANDS,
+    group: str = keys.WORKER_GROUP,
+) -> list[Entry]:
     """Take over entries another consumer has held for longer than ``min_idle_ms`` (it died)."""
     _cursor, claimed, deleted = await redis.xautoclaim(
-        keys.COMMANDS, keys.WORKER_GROUP, consumer, min_idle_ms, start_id="0-0", count=count
+        stream, group, consumer, min_idle_ms, start_id="0-0", count=count
     )
     if deleted:
-        await redis.xack(keys.COMMANDS, keys.WORKER_GROUP, *deleted)
+        await redis.xack(stream, group, *deleted)
     return [Entry(entry_id, fields) for entry_id, fields in claimed if fields]
-
-
-def _entries(response: Any) -> list[Entry]:
-    """Flatten an XREADGROUP answer; an entry deleted from the stream comes back with no fields."""
-    return [
-        Entry(entry_id, fields)
-        for _stream, entries in response or []
-        for entry_id, fields in entries
-        if fields
-    ]
 
 
 async def record_failure(redis: Redis, entry_id: str) -> int:

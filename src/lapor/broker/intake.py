@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
 from lapor.broker import keys
-from lapor.domain.commands import AddComment, CreateReport, UpdateReport, encode_command
+from lapor.domain.commands import AnyCommand, CreateReport, encode_command
 
 # One round trip, one atomic step: answer a repeated Idempotency-Key with the first answer, or
 # append the command and remember both the queued view and the answer. A client can never get a
@@ -74,7 +74,7 @@ async def submit_report(
     return Submitted(created=True, answer=answer)
 
 
-async def send_command(redis: Redis, command: UpdateReport | AddComment, *, wait_aof: bool) -> str:
+async def send_command(redis: Redis, command: AnyCommand, *, wait_aof: bool) -> str:
     """Append a staff or reporter command to the stream; returns the stream entry id."""
     entry_id: Any = await redis.xadd(
         keys.COMMANDS,

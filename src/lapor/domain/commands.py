@@ -33,12 +33,15 @@ class Actor(BaseModel):
     user_id: int | None = None
 
 
-class _Command(BaseModel):
+class _BaseCommand(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     command_id: str = Field(default_factory=new_id)
-    report_id: str
     issued_at: datetime = Field(default_factory=utcnow)
+
+
+class _Command(_BaseCommand):
+    report_id: str
 
 
 class CreateReport(_Command):
@@ -70,13 +73,59 @@ class AddComment(_Command):
     body: str
 
 
-Command = Annotated[CreateReport | UpdateReport | AddComment, Field(discriminator="type")]
+class PushKeys(BaseModel):
+    """A browser's PushSubscription keys (base64url), as ``PushSubscription.toJSON()`` gives them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    p256dh: str
+    auth: str
+
+
+class SubscribePush(_Command):
+    """The reporter asks for a push notification on every status change of their report.
+
+    The worker stores it only if ``tracking_token_hash`` matches the report's."""
+
+    type: Literal["push.subscribe"] = "push.subscribe"
+    tracking_token_hash: str
+    endpoint: str
+    keys: PushKeys
+    language: str = "id"
+
+
+class SubscribeStaffPush(_BaseCommand):
+    """A staff member asks for pushes about new emergencies and about reports assigned to them."""
+
+    type: Literal["push.subscribe_staff"] = "push.subscribe_staff"
+    user_id: int
+    endpoint: str
+    keys: PushKeys
+    language: str = "id"
+    emergencies: bool = True
+    assigned: bool = True
+
+
+class Unsubscribe(_BaseCommand):
+    """A browser turns notifications off: every subscription with this endpoint goes."""
+
+    type: Literal["push.unsubscribe"] = "push.unsubscribe"
+    endpoint: str
+
+
+AnyCommand = CreateReport | UpdateReport | AddComment | SubscribePush | SubscribeStaffPush | Unsubscribe
+Command = Annotated[AnyCommand, Field(discriminator="type")]
 command_adapter: TypeAdapter[Command] = TypeAdapter(Command)
 
 
-def encode_command(command: CreateReport | UpdateReport | AddComment) -> str:
+def encode_command(command: AnyCommand) -> str:
     return command.model_dump_json()
 
 
-def decode_command(raw: str | bytes) -> CreateReport | UpdateReport | AddComment:
+def decode_command(raw: str | bytes) -> AnyCommand:
     return command_adapter.validate_json(raw)
+
+
+def report_of(command: AnyCommand) -> str | None:
+    """The report a command is about; None for one about a person's browser."""
+    return command.report_id if isinstance(command, _Command) else None

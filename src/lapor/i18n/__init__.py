@@ -6,11 +6,16 @@ errors and the pages' texts without touching the same file); they are merged her
 
 from __future__ import annotations
 
-from lapor.i18n import api_messages, staff_messages, student_messages
+from lapor.i18n import api_messages, push_messages, staff_messages, student_messages
 from lapor.i18n.types import DEFAULT_LANGUAGE, LANGUAGES, Language
 
 MESSAGES: dict[str, dict[Language, str]] = {}
-for _part in (api_messages.MESSAGES, student_messages.MESSAGES, staff_messages.MESSAGES):
+for _part in (
+    api_messages.MESSAGES,
+    student_messages.MESSAGES,
+    staff_messages.MESSAGES,
+    push_messages.MESSAGES,
+):
     _clash = MESSAGES.keys() & _part.keys()
     if _clash:
         raise RuntimeError(f"message keys defined twice: {sorted(_clash)}")

@@ -135,7 +135,7 @@ class ProcessedCommand(Base):
     __tablename__ = "processed_commands"
 
     command_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    report_id: Mapped[str] = mapped_column(String(36))
+    report_id: Mapped[str | None] = mapped_column(String(36), nullable=True)  # None: a push command
     processed_at: Mapped[datetime] = mapped_column()
     events: Mapped[list[dict[str, object]]] = mapped_column(JSON)
 
@@ -148,3 +148,41 @@ class StatusCount(Base):
 
     status: Mapped[str] = mapped_column(String(20), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PushSubscription(Base):
+    """A browser that asked for Web Push: a reporter's for one report, or a staff member's.
+
+    Written by the worker (from ``push.*`` commands) and by the notifier, which deletes a
+    subscription the push service says is gone."""
+
+    __tablename__ = "push_subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    endpoint: Mapped[str] = mapped_column(String(1000))
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(100))
+    language: Mapped[str] = mapped_column(String(8), default="id")
+    report_id: Mapped[str | None] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), nullable=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=True)
+    emergencies: Mapped[bool] = mapped_column(Boolean, default=False)  # staff: every new emergency
+    assigned: Mapped[bool] = mapped_column(Boolean, default=False)  # staff: reports assigned to them
+    created_at: Mapped[datetime] = mapped_column()
+
+    __table_args__ = (
+        Index("ix_push_subscriptions_report", "report_id"),
+        Index("ix_push_subscriptions_user", "user_id"),
+        Index("ix_push_subscriptions_endpoint", "endpoint"),
+    )
+
+
+class PushDelivery(Base):
+    """A push the notifier sent: at most one per event per subscription."""
+
+    __tablename__ = "push_deliveries"
+
+    event_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("push_subscriptions.id", ondelete="CASCADE"), primary_key=True
+    )
+    sent_at: Mapped[datetime] = mapped_column()

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from lapor.api import lookup
 from lapor.api.deps import LanguageDep, RedisDep, SessionDep, SettingsDep, staff_from_token
 from lapor.api.errors import DATABASE_ERRORS, LaporError, NotFound, TooManyRequests
-from lapor.api.routes.reports import _send, actor_of
+from lapor.api.routes.reports import actor_of, send
 from lapor.api.views import iso_utc, public_report
 from lapor.auth.signin import sign_in
 from lapor.broker import events
@@ -375,7 +375,7 @@ async def change(
         assignee=fields["assignee"][:64] if "assignee" in fields else None,
         note=(fields.get("note") or "").strip()[:2000] or None,
     )
-    await _send(redis, command, settings)
+    await send(redis, command, settings)
     return RedirectResponse(f"/staff/reports/{report_id}?sent={command.command_id}", status_code=303)
 
 
@@ -396,7 +396,7 @@ async def comment(
     if not body:
         return RedirectResponse(f"/staff/reports/{report_id}", status_code=303)
     command = AddComment(report_id=report_id, actor=actor_of(user), body=body)
-    await _send(redis, command, settings)
+    await send(redis, command, settings)
     return RedirectResponse(f"/staff/reports/{report_id}?sent={command.command_id}", status_code=303)
 
 

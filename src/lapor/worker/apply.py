@@ -10,15 +10,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lapor.config import Settings
-from lapor.domain.commands import AddComment, CreateReport, UpdateReport, utcnow
+from lapor.domain.commands import (
+    AddComment,
+    AnyCommand,
+    CreateReport,
+    SubscribePush,
+    SubscribeStaffPush,
+    UpdateReport,
+    report_of,
+    utcnow,
+)
 from lapor.domain.events import ReportEvent
 from lapor.media import store
 from lapor.media.images import PhotoError, reencode
 from lapor.store.models import ProcessedCommand, table_of
-from lapor.worker import handlers
+from lapor.worker import handlers, subscriptions
 from lapor.worker.transactions import TransactionRunner
 
-AnyCommand = CreateReport | UpdateReport | AddComment
 _INSERT_PROCESSED = insert(table_of(ProcessedCommand))
 
 
@@ -76,18 +84,25 @@ def apply_in_session(
     command id (or report id) at the flush, its transaction rolls back whole, and the caller
     replays the stored events. One round trip fewer for every command that is new.
     """
+    events: list[ReportEvent] = []
     if isinstance(command, CreateReport):
         events = handlers.create_report(session, command, photo=photo, photo_error=photo_error)
     elif isinstance(command, UpdateReport):
         events = handlers.update_report(session, command)
-    else:
+    elif isinstance(command, AddComment):
         events = handlers.add_comment(session, command)
+    elif isinstance(command, SubscribePush):
+        subscriptions.subscribe_reporter(session, command)
+    elif isinstance(command, SubscribeStaffPush):
+        subscriptions.subscribe_staff(session, command)
+    else:
+        subscriptions.unsubscribe(session, command)
     session.flush()  # the ORM's changes (updates) first, then the record that they are done
     session.connection().execute(  # a duplicate fails here, inside the transaction
         _INSERT_PROCESSED,
         {
             "command_id": command.command_id,
-            "report_id": command.report_id,
+            "report_id": report_of(command),
             "processed_at": utcnow(),
             "events": [event.model_dump(mode="json") for event in events],
         },

@@ -23,8 +23,8 @@ from lapor.broker import consumer, events, keys
 from lapor.broker.consumer import Entry
 from lapor.broker.stats import LATENCY_BUCKETS
 from lapor.config import Settings
-from lapor.domain.commands import CreateReport, decode_command
-from lapor.worker.apply import AnyCommand, Outcome, RenderedPhoto, apply_command, discard_upload, render_photo
+from lapor.domain.commands import AnyCommand, CreateReport, decode_command
+from lapor.worker.apply import Outcome, RenderedPhoto, apply_command, discard_upload, render_photo
 from lapor.worker.handlers import ReportNotPersistedYet
 from lapor.worker.transactions import TransactionRunner
 
@@ -78,6 +78,11 @@ class Worker:
     @property
     def stopping(self) -> bool:
         return self._stopping.is_set()
+
+    @property
+    def stopped(self) -> asyncio.Event:
+        """Set once a stop is requested; what the notifier beside the loop waits on."""
+        return self._stopping
 
     async def run(self) -> None:
         await consumer.ensure_group(self.redis)

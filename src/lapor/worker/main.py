@@ -3,25 +3,36 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Callable
+
+from py_vapid import Vapid02
 
 from lapor.broker import deadletters
 from lapor.broker.client import connect
 from lapor.broker.stats import broker_stats, live_workers
 from lapor.config import Settings
+from lapor.push.sender import PushSender
+from lapor.push.vapid import load_vapid
 from lapor.worker.loop import Worker
-from lapor.worker.transactions import transaction_runner
+from lapor.worker.notifier import Notifier
+from lapor.worker.transactions import TransactionRunner, transaction_runner
 
 log = logging.getLogger("lapor.worker")
 
 
 async def run_worker(settings: Settings, *, burst: bool = False) -> int:
-    """Run one worker until it is told to stop: the first SIGTERM/SIGINT is warm, the second cold."""
+    """Run one worker until it is told to stop: the first SIGTERM/SIGINT is warm, the second cold.
+
+    Beside the command loop runs the notifier (Web Push), on its own Redis connection; a burst
+    worker sends no pushes."""
+    vapid = None if burst else await asyncio.to_thread(load_vapid, settings)  # a bad key fails here
     runner = transaction_runner(settings.resolved_database_url)
     redis = connect(settings.redis_url)
     worker = Worker(settings, redis, runner, burst=burst)
+    notifying = None if vapid is None else asyncio.create_task(_notify(settings, vapid, runner, worker))
     task = asyncio.current_task()
     loop = asyncio.get_running_loop()
 
@@ -37,12 +48,36 @@ async def run_worker(settings: Settings, *, burst: bool = False) -> int:
         loop.add_signal_handler(signum, on_signal, signum)
     try:
         await worker.run()
+        if notifying is not None:
+            await notifying
     except asyncio.CancelledError:
         return 1
     finally:
+        if notifying is not None:
+            notifying.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await notifying
         await redis.aclose()
         await runner.dispose()
     return 0
+
+
+async def _notify(settings: Settings, vapid: Vapid02, runner: TransactionRunner, worker: Worker) -> None:
+    """Send Web Push until the worker stops; a failing notifier is restarted, never fatal to the
+    worker (reports matter more than their notifications)."""
+    redis = connect(settings.redis_url)
+    sender = PushSender(settings, vapid)
+    notifier = Notifier(settings, redis, runner, sender, name=worker.name)
+    try:
+        while not worker.stopping:
+            try:
+                await notifier.run(worker.stopped)
+            except Exception:
+                log.exception("notifier failed; restarting in 5 s")
+                await asyncio.sleep(5)
+    finally:
+        await sender.aclose()
+        await redis.aclose()
 
 
 async def check_workers(settings: Settings) -> list[str]:

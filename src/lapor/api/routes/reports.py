@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.datastructures import UploadFile
 
@@ -26,7 +27,7 @@ from lapor.api.fields import NoNul
 from lapor.api.views import ReportDetail, ReportPage, public_report
 from lapor.broker.intake import send_command
 from lapor.config import Settings
-from lapor.domain.commands import Actor, AddComment, UpdateReport
+from lapor.domain.commands import Actor, AddComment, AnyCommand, UpdateReport
 from lapor.domain.enums import Priority, Role, Status
 from lapor.store import queries
 from lapor.store.models import User
@@ -250,7 +251,7 @@ async def change_report(
         assignee=change.assignee,
         note=change.note or None,
     )
-    return await _send(redis, command, settings)
+    return await send(redis, command, settings)
 
 
 class CommentIn(BaseModel):
@@ -275,7 +276,7 @@ async def comment(
     settings: SettingsDep,
 ) -> dict[str, str]:
     report_id = await lookup.require_report(session, redis, report_id)
-    return await _send(
+    return await send(
         redis, AddComment(report_id=report_id, actor=actor_of(user), body=comment.body), settings
     )
 
@@ -308,10 +309,11 @@ async def reopen(
         status=Status.PENDING,
         note=body.note or None,
     )
-    return await _send(redis, command, settings)
+    return await send(redis, command, settings)
 
 
-async def _send(redis: RedisDep, command: UpdateReport | AddComment, settings: SettingsDep) -> dict[str, str]:
+async def send(redis: Redis, command: AnyCommand, settings: Settings) -> dict[str, str]:
+    """Put a command on the stream; 503 if Redis cannot take it."""
     try:
         await send_command(redis, command, wait_aof=settings.redis_wait_aof)
     except (RedisError, OSError) as exc:

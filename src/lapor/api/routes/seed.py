@@ -21,9 +21,9 @@ from lapor.api.routes.reports import (
     TRIMMED,
     CommandAccepted,
     IdempotencyKey,
-    _send,
     actor_of,
     read_fields,
+    send,
 )
 from lapor.api.views import photo_urls
 from lapor.broker.stats import broker_stats
@@ -221,7 +221,7 @@ async def lapor_set_status(
 ) -> dict[str, str]:
     report_id = await lookup.require_report(session, redis, report_id)
     command = UpdateReport(report_id=report_id, actor=actor_of(user), status=SEED_STATUS[change.status])
-    return await _send(redis, command, settings)
+    return await send(redis, command, settings)
 
 
 @router.get(

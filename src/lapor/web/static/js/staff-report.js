@@ -33,6 +33,12 @@
       var twin = next.querySelector("#" + CSS.escape(field.id));
       if (twin && field.value) twin.value = field.value;
     });
+    // A choice made in a list but not sent yet (a priority, an assignee) survives too.
+    current.querySelectorAll("select[id]").forEach(function (field) {
+      var twin = next.querySelector("#" + CSS.escape(field.id));
+      var chosen = field.options[field.selectedIndex];
+      if (twin && chosen && !chosen.defaultSelected) twin.value = field.value;
+    });
     current.querySelectorAll("details[open]").forEach(function (open, index) {
       var twin = next.querySelectorAll("details")[index];
       if (twin) twin.open = true;

@@ -1,0 +1,66 @@
+"""Applying the ``push.*`` commands: who gets a Web Push, stored by the worker like any change."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from lapor.domain.commands import SubscribePush, SubscribeStaffPush, Unsubscribe, utcnow
+from lapor.store.models import PushSubscription, Report, User
+from lapor.worker.handlers import ReportNotPersistedYet
+
+log = logging.getLogger("lapor.worker")
+
+
+def subscribe_reporter(session: Session, command: SubscribePush) -> None:
+    """Keep the reporter's subscription, if the tracking token is the report's (the API checked it
+    already when it could; this is the check that always runs)."""
+    report = session.get(Report, command.report_id)
+    if report is None:
+        raise ReportNotPersistedYet(command.report_id)
+    if not hmac.compare_digest(report.tracking_token_hash, command.tracking_token_hash):
+        log.warning("push subscription for report %s refused: wrong tracking token", command.report_id)
+        return
+    existing = session.scalar(
+        select(PushSubscription).where(
+            PushSubscription.report_id == command.report_id, PushSubscription.endpoint == command.endpoint
+        )
+    )
+    subscription = existing or PushSubscription(
+        endpoint=command.endpoint, report_id=command.report_id, created_at=utcnow()
+    )
+    subscription.p256dh = command.keys.p256dh
+    subscription.auth = command.keys.auth
+    subscription.language = command.language
+    subscription.emergencies = subscription.assigned = False
+    session.add(subscription)
+
+
+def subscribe_staff(session: Session, command: SubscribeStaffPush) -> None:
+    """Keep a staff member's subscription (one per browser), with what they want to hear about."""
+    user = session.get(User, command.user_id)
+    if user is None or not user.active:
+        log.warning("push subscription for staff user %s refused: no such active user", command.user_id)
+        return
+    existing = session.scalar(
+        select(PushSubscription).where(
+            PushSubscription.user_id == command.user_id, PushSubscription.endpoint == command.endpoint
+        )
+    )
+    subscription = existing or PushSubscription(
+        endpoint=command.endpoint, user_id=command.user_id, created_at=utcnow()
+    )
+    subscription.p256dh = command.keys.p256dh
+    subscription.auth = command.keys.auth
+    subscription.language = command.language
+    subscription.emergencies = command.emergencies
+    subscription.assigned = command.assigned
+    session.add(subscription)
+
+
+def unsubscribe(session: Session, command: Unsubscribe) -> None:
+    """The browser turned notifications off: nothing more goes to its endpoint."""
+    session.execute(delete(PushSubscription).where(PushSubscription.endpoint == command.endpoint))

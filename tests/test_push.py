@@ -1,0 +1,334 @@
+"""Web Push end to end without the internet: the API takes a subscription, the worker stores it,
+the notifier sends, and a push service on loopback checks VAPID and decrypts what arrived."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from lapor.api.app import create_app
+from lapor.broker import keys
+from lapor.config import Settings
+from lapor.push.sender import PushSender
+from lapor.push.vapid import load_vapid
+from lapor.store.models import PushDelivery, PushSubscription
+from lapor.worker.notifier import Notifier
+from lapor.worker.transactions import transaction_runner
+from tests.factories import StaffUser, both_backends, submit
+from tests.pushservice import Browser, PushService
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings], database_url: str) -> Settings:
+    # The push service of these tests listens on http://127.0.0.1: allowed for tests only.
+    return make_settings(database_url, push_allow_insecure=True, push_retry_max_seconds=0.3)
+
+
+@pytest.fixture
+def service() -> Any:
+    with PushService() as push_service:
+        yield push_service
+
+
+@pytest.fixture
+async def notifier(settings: Settings, redis: Redis) -> AsyncIterator[Notifier]:
+    """A running notifier, as ``lapor worker`` runs one beside its command loop."""
+    runner = transaction_runner(settings.resolved_database_url)
+    sender = PushSender(settings, load_vapid(settings))
+    running = Notifier(settings, redis, runner, sender, name="test-notifier")
+    stop = asyncio.Event()
+    task = asyncio.create_task(running.run(stop))
+    yield running
+    stop.set()
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.wait_for(task, timeout=5)
+    await sender.aclose()
+    await runner.dispose()
+
+
+async def new_report(client: httpx.AsyncClient, drain: Callable[..., Any], **fields: Any) -> tuple[str, str]:
+    accepted = (await submit(client, **fields)).json()
+    await drain()
+    return accepted["id"], accepted["tracking_token"]
+
+
+async def subscribe(
+    client: httpx.AsyncClient, report_id: str, token: str, subscription: dict[str, Any], **headers: str
+) -> httpx.Response:
+    return await client.post(
+        f"/api/reports/{report_id}/push-subscriptions",
+        json={"tracking_token": token, "subscription": subscription},
+        headers=headers,
+    )
+
+
+async def count(engine: AsyncEngine, model: Any) -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(select(func.count()).select_from(model))).scalar_one())
+
+
+async def change(client: httpx.AsyncClient, staff: StaffUser, report_id: str, **body: Any) -> None:
+    response = await client.patch(f"/api/reports/{report_id}", json=body, headers=staff.headers)
+    assert response.status_code == 202, response.text
+
+
+@both_backends
+async def test_reporter_gets_a_decryptable_push_for_each_status_change(
+    client: httpx.AsyncClient,
+    drain: Callable[..., Any],
+    technician: StaffUser,
+    service: PushService,
+    notifier: Notifier,
+    engine: AsyncEngine,
+) -> None:
+    report_id, token = await new_report(client, drain)
+    key = (await client.get("/api/push/vapid-public-key")).json()["public_key"]
+    service.expected_vapid_key = key  # the key the browser subscribed with signs every push
+    browser = Browser()
+    service.register("student", browser)
+    answer = await subscribe(client, report_id, token, browser.subscription(service.endpoint("student")))
+    assert answer.status_code == 202 and answer.json()["command_id"]
+    await drain()
+    assert await count(engine, PushSubscription) == 1
+
+    await change(client, technician, report_id, status="in_progress", note="Teknisi menuju lokasi")
+    await drain()
+    first = (await service.async_wait_for_deliveries(1))[0]
+    await change(client, technician, report_id, status="resolved")
+    await drain()
+    deliveries = await service.async_wait_for_deliveries(2)
+
+    payloads = [d.json() for d in deliveries]
+    assert [(p["report_id"], p["status"]) for p in payloads] == [
+        (report_id, "in_progress"),
+        (report_id, "resolved"),
+    ]
+    assert payloads[0]["title"] == "Laporan Anda sedang diproses"  # the reporter's language: Indonesian
+    assert "Teknisi menuju lokasi" in payloads[0]["body"]
+    assert "Gedung A" in payloads[1]["body"]  # the report's location
+    assert payloads[1]["url"] == f"/r/{report_id}"
+    assert first.claims["aud"] == service.base_url and first.claims["sub"].startswith("mailto:")
+    assert first.ttl == 24 * 3600
+    assert deliveries[1].headers["urgency"] == "high"
+    assert service.rejected == []
+    assert await count(engine, PushDelivery) == 2
+
+
+async def test_language_of_the_push_is_the_reporters(
+    client: httpx.AsyncClient,
+    drain: Callable[..., Any],
+    technician: StaffUser,
+    service: PushService,
+    notifier: Notifier,
+) -> None:
+    report_id, token = await new_report(client, drain)
+    browser = Browser()
+    service.register("en", browser)
+    english = {"Accept-Language": "en-GB,en;q=0.9"}
+    assert (
+        await subscribe(client, report_id, token, browser.subscription(service.endpoint("en")), **english)
+    ).status_code == 202
+    await drain()
+    await change(client, technician, report_id, status="in_progress")
+    await drain()
+    payload = (await service.async_wait_for_deliveries(1))[0].json()
+    assert payload["title"] == "Your report is being worked on"
+
+
+async def test_wrong_token_unknown_report_and_unsafe_endpoints_are_refused(
+    client: httpx.AsyncClient,
+    drain: Callable[..., Any],
+    make_settings: Callable[..., Settings],
+    settings: Settings,
+    redis: Redis,
+) -> None:
+    report_id, token = await new_report(client, drain)
+    good = Browser().subscription("https://fcm.googleapis.com/fcm/send/abc")
+    wrong = await subscribe(client, report_id, "not-the-token", good)
+    assert wrong.status_code == 403 and wrong.json()["error"]["code"] == "forbidden"
+    unknown = await subscribe(client, "00000000-0000-4000-8000-000000000000", token, good)
+    assert unknown.status_code == 404
+    bad_keys = dict(good, keys={"p256dh": "A" * 87, "auth": "short"})
+    assert (await subscribe(client, report_id, token, bad_keys)).status_code == 422
+    streamed = await redis.xlen(keys.COMMANDS)
+
+    # Without LAPOR_PUSH_ALLOW_INSECURE: https to public hosts only.
+    strict = create_app(make_settings(settings.resolved_database_url))
+    async with strict.router.lifespan_context(strict):
+        transport = httpx.ASGITransport(app=strict)
+        async with httpx.AsyncClient(transport=transport, base_url="http://lapor.test") as http:
+            for endpoint, message in (
+                ("http://push.example.com/x", "https://"),
+                ("https://127.0.0.1/x", "internal"),
+                ("https://10.1.2.3/x", "internal"),
+                ("https://[::ffff:192.168.0.1]/x", "internal"),
+                ("https://localhost/x", "internal"),
+                ("https://push.example.com:8443/x", "internal"),
+            ):
+                answer = await http.post(
+                    f"/api/reports/{report_id}/push-subscriptions",
+                    json={"tracking_token": token, "subscription": dict(good, endpoint=endpoint)},
+                    headers={"Accept-Language": "en"},
+                )
+                assert answer.status_code == 422, endpoint
+                assert message in answer.json()["error"]["fields"]["subscription.endpoint"], endpoint
+    assert await redis.xlen(keys.COMMANDS) == streamed  # nothing refused reached the broker
+
+
+async def test_gone_subscription_is_deleted(
+    client: httpx.AsyncClient,
+    drain: Callable[..., Any],
+    technician: StaffUser,
+    service: PushService,
+    notifier: Notifier,
+    engine: AsyncEngine,
+) -> None:
+    report_id, token = await new_report(client, drain)
+    browser = Browser()
+    service.register("gone", browser)
+    service.script("gone", 410)
+    await subscribe(client, report_id, token, browser.subscription(service.endpoint("gone")))
+    await drain()
+    assert await count(engine, PushSubscription) == 1
+    await change(client, technician, report_id, status="in_progress")
+    await drain()
+    for _ in range(100):
+        if await count(engine, PushSubscription) == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert await count(engine, PushSubscription) == 0
+    await change(client, technician, report_id, status="resolved")
+    await drain()
+    await asyncio.sleep(0.5)
+    assert [a.status for a in service.attempts] == [410]  # nothing more was sent there
+
+
+async def test_rate_limited_push_is_retried_and_delivered_once(
+    client: httpx.AsyncClient,
+    drain: Callable[..., Any],
+    technician: StaffUser,
+    service: PushService,
+    notifier: Notifier,
+    engine: AsyncEngine,
+    redis: Redis,
+) -> None:
+    report_id, token = await new_report(client, drain)
+    browser = Browser()
+    service.register("busy", browser)
+    service.script("busy", 429, 201, retry_after=0)
+    await subscribe(client, report_id, token, browser.subscription(service.endpoint("busy")))
+    await drain()
+    await change(client, technician, report_id, status="in_progress")
+    await drain()
+    delivered = await service.async_wait_for_deliveries(1)
+    assert [a.status for a in service.attempts] == [429, 201]
+    assert delivered[0].json()["status"] == "in_progress"
+
+    # The same event delivered again (a notifier died before its ack): not pushed twice.
+    (_id, fields), *_ = await redis.xrevrange(keys.EVENTS, count=1)
+    await redis.xadd(keys.EVENTS, fields)
+    await asyncio.sleep(0.6)
+    assert len(service.delivered) == 1 and len(service.attempts) == 2
+    assert await count(engine, PushDelivery) == 1
+    assert await redis.zcard(keys.PUSH_RETRIES) == 0
+
+
+async def test_push_service_down_then_back_gets_the_notification(
+    client: httpx.AsyncClient,
+    drain: Callable[..., Any],
+    technician: StaffUser,
+    service: PushService,
+    notifier: Notifier,
+) -> None:
+    report_id, token = await new_report(client, drain)
+    browser = Browser()
+    service.register("later", browser)
+    await subscribe(client, report_id, token, browser.subscription(service.endpoint("later")))
+    await drain()
+    service.stop()
+    await change(client, technician, report_id, status="in_progress")
+    await drain()
+    await change(client, technician, report_id, status="resolved")
+    await drain()
+    await asyncio.sleep(1.5)  # several failed attempts while it is down
+    assert service.delivered == []
+    service.start()
+    delivered = await service.async_wait_for_deliveries(2, timeout=10)
+    assert sorted(d.json()["status"] for d in delivered) == ["in_progress", "resolved"]
+    await asyncio.sleep(0.5)
+    assert len(service.delivered) == 2
+
+
+async def test_staff_hear_of_new_emergencies_and_of_their_assignments(
+    client: httpx.AsyncClient,
+    drain: Callable[..., Any],
+    admin: StaffUser,
+    technician: StaffUser,
+    service: PushService,
+    notifier: Notifier,
+) -> None:
+    await drain()  # the notifiers' group exists from the first worker on
+    admins_browser, technicians_browser = Browser(), Browser()
+    service.register("admin", admins_browser)
+    service.register("tek", technicians_browser)
+    answer = await client.post(
+        "/api/staff/push-subscriptions",
+        json={"subscription": admins_browser.subscription(service.endpoint("admin")), "assigned": False},
+        headers=admin.headers,
+    )
+    assert answer.status_code == 202, answer.text
+    answer = await client.post(
+        "/api/staff/push-subscriptions",
+        json={
+            "subscription": technicians_browser.subscription(service.endpoint("tek")),
+            "emergencies": False,
+        },
+        headers=technician.headers,
+    )
+    assert answer.status_code == 202
+    anonymous = await client.post(
+        "/api/staff/push-subscriptions",
+        json={"subscription": Browser().subscription(service.endpoint("x"))},
+    )
+    assert anonymous.status_code == 401
+    await drain()
+
+    emergency_id, _ = await new_report(client, drain, priority="emergency")
+    await new_report(client, drain, priority="normal")  # no push for this one
+    first = (await service.async_wait_for_deliveries(1))[0]
+    assert first.name == "admin"
+    assert first.json()["title"] == "🔴 Laporan darurat"
+    assert first.json()["url"] == f"/staff/reports/{emergency_id}"
+
+    await change(client, admin, emergency_id, assignee="tek")
+    await drain()
+    second = (await service.async_wait_for_deliveries(2))[1]
+    assert second.name == "tek" and second.json()["title"] == "Laporan ditugaskan kepada Anda"
+    await change(client, technician, emergency_id, status="in_progress")  # their own doing: no push
+    await drain()
+    await asyncio.sleep(0.5)
+    assert len(service.delivered) == 2
+
+
+async def test_unsubscribe_stops_pushes(
+    client: httpx.AsyncClient,
+    drain: Callable[..., Any],
+    engine: AsyncEngine,
+) -> None:
+    report_id, token = await new_report(client, drain)
+    subscription = Browser().subscription("http://127.0.0.1:9/push/a")
+    await subscribe(client, report_id, token, subscription)
+    await drain()
+    assert await count(engine, PushSubscription) == 1
+    answer = await client.post("/api/push/unsubscribe", json={"endpoint": subscription["endpoint"]})
+    assert answer.status_code == 202
+    await drain()
+    assert await count(engine, PushSubscription) == 0
