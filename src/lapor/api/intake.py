@@ -107,11 +107,7 @@ async def accept_report(
     known = await categories.slugs()
     if submission.category not in known:
         raise ValidationFailed([("category", "error.unknown_category", {"choices": ", ".join(known)})])
-    upload = None
-    if photo:
-        upload = await asyncio.to_thread(
-            store.save_upload, settings.upload_dir, photo, fsync=settings.redis_wait_aof
-        )
+    upload = await _save_photo(settings, photo) if photo else None
     token = secrets.token_urlsafe(24)
     command = CreateReport(
         report_id=new_id(),
@@ -156,6 +152,20 @@ async def accept_report(
     if not submitted.created:
         _discard(settings, upload)  # the earlier request with this key stored its own photo
     return submitted
+
+
+# Without an fsync, writing a photo of up to this size only copies it into the page cache, and
+# is done on the event loop: measured on the 2-core bench machine, a hop to a worker thread cost
+# more CPU (0.2-0.4 ms under load) than the write itself. A larger photo, or any photo that must
+# be fsynced before the answer (LAPOR_REDIS_WAIT_AOF), is written in a thread.
+INLINE_WRITE_MAX_BYTES = 1024 * 1024
+
+
+async def _save_photo(settings: Settings, photo: bytes) -> str:
+    fsync = settings.redis_wait_aof
+    if not fsync and len(photo) <= INLINE_WRITE_MAX_BYTES:
+        return store.save_upload(settings.upload_dir, photo)
+    return await asyncio.to_thread(store.save_upload, settings.upload_dir, photo, fsync=fsync)
 
 
 def hash_tracking_token(token: str) -> str:

@@ -1,0 +1,204 @@
+"""The intake's fast path: its multipart parser agrees with Starlette's, its Redis pipe keeps the promise."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from typing import Any
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from starlette.datastructures import Headers, UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+
+from lapor.api import forms
+from lapor.broker import keys
+from lapor.broker.intake import _PIPES, _SUBMIT
+from lapor.broker.pipe import ScriptPipe, _Incomplete, encode, parse
+from tests.factories import jpeg_with_exif, report_fields, submit
+
+BOUNDARY = b"lapor-test-boundary"
+
+
+def part(name: bytes, value: bytes, filename: bytes | None = None, headers: bytes = b"") -> bytes:
+    disposition = b'form-data; name="' + name + b'"'
+    if filename is not None:
+        disposition += b'; filename="' + filename + b'"'
+    return (
+        b"--"
+        + BOUNDARY
+        + b"\r\nContent-Disposition: "
+        + disposition
+        + b"\r\n"
+        + headers
+        + b"\r\n"
+        + value
+        + b"\r\n"
+    )
+
+
+async def starlette_form(body: bytes, content_type: bytes) -> Any:
+    """What ``read_fields`` got from ``request.form()`` before: the fields and the photo, or 400."""
+
+    async def stream() -> Any:
+        yield body
+
+    parser = MultiPartParser(
+        Headers(raw=[(b"content-type", content_type)]), stream(), max_files=2, max_fields=30
+    )
+    try:
+        form = await parser.parse()
+    except MultiPartException:
+        return "400"
+    fields = {key: value for key, value in form.items() if isinstance(value, str)}
+    upload = form.get("photo")
+    data = await upload.read() if isinstance(upload, UploadFile) else None
+    await form.close()
+    return fields, data or None
+
+
+def ours(body: bytes, content_type: bytes) -> Any:
+    try:
+        boundary, charset = forms.multipart_boundary(content_type.decode("latin-1"))
+        return forms.parse_multipart(body, boundary, charset, file_field="photo", max_files=2, max_fields=30)
+    except forms.BadForm:
+        return "400"
+
+
+def well_formed_bodies(count: int) -> list[bytes]:
+    rnd = random.Random(5)
+    names = [b"reporter_name", b"photo", b"location", b"description", b"caf\xc3\xa9", b""]
+    values = [
+        b"",
+        b"abc",
+        b"--" + BOUNDARY[:-1],
+        b"\r\n",
+        "Lampu mati \u00e9".encode(),
+        b"\xff\xfe",
+        b"x" * 5000,
+    ]
+    bodies = []
+    for _ in range(count):
+        parts = [
+            part(
+                rnd.choice(names),
+                rnd.choice(values),
+                rnd.choice([None, b"a.jpg", b""]),
+                rnd.choice([b"", b"Content-Type: image/jpeg\r\n"]),
+            )
+            for _ in range(rnd.randint(0, 5))
+        ]
+        bodies.append(b"".join(parts) + b"--" + BOUNDARY + rnd.choice([b"--\r\n", b"--", b"--\r\nepilogue"]))
+    return bodies
+
+
+async def test_the_parser_agrees_with_starlette_on_well_formed_forms() -> None:
+    content_type = b"multipart/form-data; boundary=" + BOUNDARY
+    for body in well_formed_bodies(400):
+        assert ours(body, content_type) == await starlette_form(body, content_type), body
+
+
+async def test_malformed_forms_are_a_4xx_never_a_crash(client: httpx.AsyncClient, redis: Redis) -> None:
+    content_type = "multipart/form-data; boundary=" + BOUNDARY.decode()
+    bad = [
+        b"no delimiter at all",
+        b"--" + BOUNDARY + b"\r\nContent-Disposition: form-data\r\n\r\nno name\r\n--" + BOUNDARY + b"--",
+        b"--" + BOUNDARY + b"\r\nBroken Header: x\r\n\r\nv\r\n--" + BOUNDARY + b"--",
+        b"".join(part(b"photo", b"x", b"a.jpg") for _ in range(3)) + b"--" + BOUNDARY + b"--",
+        b"".join(part(b"f%d" % i, b"x") for i in range(31)) + b"--" + BOUNDARY + b"--",
+        part(b"description", b"x" * (1024 * 1024 + 1)) + b"--" + BOUNDARY + b"--",
+    ]
+    for body in bad:
+        response = await client.post("/api/reports", content=body, headers={"Content-Type": content_type})
+        assert response.status_code == 400, (body[:80], response.text)
+        assert response.json()["error"]["code"] == "bad_request"
+    for header in ("multipart/form-data", "multipart/form-data; boundary=" + "b" * 201):
+        response = await client.post("/api/reports", content=b"x", headers={"Content-Type": header})
+        assert response.status_code == 400
+    # A body cut short, or an empty one, keeps what came before the cut: the fields are then named.
+    cut = part(b"reporter_name", b"Sari") + b"--" + BOUNDARY + b"\r\nContent-Disposition: form-da"
+    for body in (cut, b""):
+        response = await client.post("/api/reports", content=body, headers={"Content-Type": content_type})
+        assert response.status_code == 422
+        assert "location" in response.json()["error"]["fields"]
+    assert await redis.xlen(keys.COMMANDS) == 0
+
+
+async def test_a_form_with_photo_goes_through_the_pipe(client: httpx.AsyncClient, redis: Redis) -> None:
+    assert len(_PIPES) == 1  # the app's Redis client has its pipe while the app runs
+    response = await submit(client, photo=jpeg_with_exif())
+    assert response.status_code == 202
+    entries = await redis.xrange(keys.COMMANDS)
+    assert len(entries) == 1
+    assert json.loads(entries[0][1]["data"])["report_id"] == response.json()["id"]
+    assert (await client.get(response.json()["links"]["self"])).json()["photo_pending"] is True
+
+
+async def test_idempotency_through_the_pipe(client: httpx.AsyncClient, redis: Redis) -> None:
+    headers = {"Idempotency-Key": "pipe-key-1"}
+    first, second = await asyncio.gather(
+        client.post("/api/reports", data=report_fields(), headers=headers),
+        client.post("/api/reports", data=report_fields(), headers=headers),
+    )
+    assert first.status_code == second.status_code == 202
+    assert first.json() == second.json()
+    assert await redis.xlen(keys.COMMANDS) == 1
+
+
+def test_resp_encoding_and_parsing() -> None:
+    assert encode("SET", "k", 5, b"\x00") == b"*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\n5\r\n$1\r\n\x00\r\n"
+    reply = b"*3\r\n:1\r\n$5\r\nhe\r\nl\r\n*2\r\n$-1\r\n+OK\r\n-ERR bad\r\n"
+    value, pos = parse(reply)
+    assert value == [1, b"he\r\nl", [None, b"OK"]]
+    error, end = parse(reply, pos)
+    assert isinstance(error, ResponseError) and str(error) == "ERR bad" and end == len(reply)
+    with pytest.raises(_Incomplete):
+        parse(b"*2\r\n:1\r\n$5\r\nhe")
+
+
+async def test_pipe_pipelines_recovers_and_fails_cleanly(redis: Redis) -> None:
+    pipe = ScriptPipe.for_client(redis)
+    assert pipe is not None
+    sha = pipe.register("return redis.call('INCR', KEYS[1])")
+    key = "lapor:test:pipe"
+    try:
+        results = await asyncio.gather(*(pipe.evalsha(sha, [key], []) for _ in range(200)))
+        assert sorted(results) == list(range(1, 201))  # all pipelined on one connection, none lost
+        await redis.script_flush()  # Redis forgets the script: the pipe sends its source again
+        assert await pipe.evalsha(sha, [key], []) == 201
+        assert pipe._protocol is not None and pipe._protocol.transport is not None
+        host, port = pipe._protocol.transport.get_extra_info("sockname")[:2]
+        await redis.client_kill(f"{host}:{port}")  # the pipe's connection dies (and no other)
+        with pytest.raises(RedisConnectionError):
+            for _ in range(50):  # until the pipe notices; the command in flight fails, not hangs
+                await pipe.evalsha(sha, [key], [])
+                await asyncio.sleep(0.01)
+        assert await pipe.evalsha(sha, [key], []) > 201  # and the next one connects again
+        with pytest.raises(ResponseError):
+            await pipe.evalsha(pipe.register("return redis.error_reply('no')"), [key], [])
+    finally:
+        await pipe.aclose()
+    with pytest.raises(RedisConnectionError):
+        await pipe.evalsha(sha, [key], [])
+
+
+async def test_pipe_gives_up_on_a_redis_that_does_not_answer(redis: Redis) -> None:
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # reads until the pipe gives up and closes, never answers
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    pipe = ScriptPipe(host="127.0.0.1", port=port, timeout=0.2)
+    sha = pipe.register(_SUBMIT)
+    try:
+        with pytest.raises(RedisTimeoutError, match="answer in time"):
+            await pipe.evalsha(sha, [], [])
+    finally:
+        await pipe.aclose()
+        server.close()
