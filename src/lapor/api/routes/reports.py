@@ -112,15 +112,31 @@ class CommandAccepted(BaseModel):
 
 
 LOCATION_HEADER = {"Location": {"description": "The new report", "schema": {"type": "string"}}}
+_IDEMPOTENCY_DESCRIPTION = "A repeat with the same key gets the first answer and creates nothing"
 IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
-        description="A repeat with the same key gets the first answer and creates nothing",
+        description=_IDEMPOTENCY_DESCRIPTION,
         # Documented here, checked by the intake (after the fields) with a message of its own.
         json_schema_extra={"pattern": intake.IDEMPOTENCY_KEY_PATTERN},
     ),
 ]
+
+
+# What FastAPI documents for an ``IdempotencyKey`` parameter, for the route that reads it itself.
+_IDEMPOTENCY_PARAMETER: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {
+        "anyOf": [{"type": "string"}, {"type": "null"}],
+        "description": _IDEMPOTENCY_DESCRIPTION,
+        "pattern": intake.IDEMPOTENCY_KEY_PATTERN,
+        "title": "Idempotency-Key",
+    },
+    "description": _IDEMPOTENCY_DESCRIPTION,
+}
 
 
 def actor_of(user: User) -> Actor:
@@ -167,13 +183,15 @@ async def read_fields(
     "/reports",
     status_code=202,
     response_model=Accepted,
-    openapi_extra={"requestBody": _SUBMIT_BODY},
+    openapi_extra={"requestBody": _SUBMIT_BODY, "parameters": [_IDEMPOTENCY_PARAMETER]},
     summary="Submit a report (form with optional photo, or JSON)",
     responses={202: {"headers": LOCATION_HEADER}, **error_responses(400, 413, 415, 422, 503)},
 )
-async def submit_report(request: Request, idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    # The hot path: settings, Redis and the language straight from the app and the request,
-    # rather than through three dependencies that FastAPI would resolve on every call.
+async def submit_report(request: Request) -> JSONResponse:
+    # The hot path: settings, Redis, the language and the Idempotency-Key header straight from the
+    # app and the request, rather than through parameters that FastAPI resolves and validates on
+    # every call. The header is documented in the operation's parameters (_IDEMPOTENCY_PARAMETER).
+    idempotency_key = request.headers.get("idempotency-key")
     state = request.app.state
     settings: Settings = state.settings
     redis: Redis = state.redis
