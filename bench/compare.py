@@ -4,7 +4,8 @@ Starts both systems on free ports with their own scratch Redis databases and dat
 Lapor as `lapor api --workers 2` + one `lapor worker`; the seed under gunicorn with 2 workers
 + its BRPOP worker. Then, alternating between the two:
   1. intake with wrk (64 connections, multipart with a ~30 KiB JPEG) and a bare FastAPI "hello"
-     on the same server settings as the ceiling;
+     on the same server settings as `lapor api` (granian, 2 workers, uvloop, HTTP/1.1) as the
+     ceiling; with --uvicorn, also Lapor and the hello under uvicorn (uvloop, httptools);
   2. the Python load generator (bench/load.py): N reports at concurrency C, each checked to be
      persisted exactly once.
 Prints the tables and the ratios. Everything it starts it stops.
@@ -89,7 +90,7 @@ def peak_rss_mib(pid: int) -> float:
     return total / 1024
 
 
-def wrk(url: str, *, script: Path | None, env_extra: dict[str, str], seconds: int) -> float:
+def wrk(url: str, *, script: Path | None, env_extra: dict[str, str], seconds: int) -> tuple[float, float]:
     args = ["wrk", "-t2", "-c64", f"-d{seconds}s", "--latency"]
     if script:
         args += ["-s", str(script)]
@@ -101,8 +102,12 @@ def wrk(url: str, *, script: Path | None, env_extra: dict[str, str], seconds: in
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
     p99_ms = float(p99.group(1)) * scale[p99.group(2)] if p99 else float("nan")
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    print(f"  wrk {url}: {rate:,.0f} req/s, p99 {p99_ms:.1f} ms, non-2xx {non2xx.group(1) if non2xx else 0}")
-    return rate
+    load = Path("/proc/loadavg").read_text().split()[0]
+    print(
+        f"  wrk {url}: {rate:,.0f} req/s, p99 {p99_ms:.1f} ms, "
+        f"non-2xx {non2xx.group(1) if non2xx else 0} (load average before: {load})"
+    )
+    return rate, p99_ms
 
 
 def main() -> None:
@@ -113,6 +118,8 @@ def main() -> None:
     parser.add_argument("-c", type=int, default=32, help="concurrency of the load generator")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--wrk-seconds", type=int, default=10)
+    parser.add_argument("--intake-only", action="store_true", help="phase 1 only (wrk), no pipeline run")
+    parser.add_argument("--uvicorn", action="store_true", help="also run Lapor and the hello under uvicorn")
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="lapor-bench-"))
@@ -142,11 +149,22 @@ def main() -> None:
     seed_dir = ROOT / "bench" / "seed_design"
     lapor_api_args = [lapor_bin, "api", "--workers", "2"]
     seed_api_args = [gunicorn, "-w", "2", "-b", f"127.0.0.1:{seed_port}", "app:app"]
-    hello_args = [PY, "-m", "uvicorn", "bench.hello_app:app", "--port", str(hello_port), "--workers", "2"]
-    hello_args += ["--loop", "uvloop", "--http", "httptools", "--no-access-log"]
+    # The hello runs on the server settings of `lapor api` (src/lapor/cli.py).
+    granian = shutil.which("granian", path=str(Path(PY).parent)) or "granian"
+    hello_args = [granian, "--interface", "asgi", "--workers", "2", "--host", "127.0.0.1"]
+    hello_args += ["--port", str(hello_port), "--loop", "uvloop", "--http", "1", "--no-ws"]
+    hello_args += ["--log-level", "warning", "bench.hello_app:app"]
+    # The other stack, for --uvicorn: what `lapor api` ran before (uvloop, httptools, proxy headers).
+    uv_lapor_port, uv_hello_port = free_port(), free_port()
+    uvicorn = [PY, "-m", "uvicorn", "--workers", "2", "--loop", "uvloop", "--http", "httptools"]
+    uvicorn += ["--no-access-log", "--log-level", "warning"]
+    uv_lapor_args = [*uvicorn, "--factory", "lapor.api.app:create_app", "--port", str(uv_lapor_port)]
+    uv_hello_args = [*uvicorn, "bench.hello_app:app", "--port", str(uv_hello_port)]
 
     # Phase 1, intake alone (producers only: what the workers would do is measured in phase 2).
-    intake: dict[str, list[float]] = {"lapor": [], "seed": [], "hello": []}
+    intake: dict[str, list[tuple[float, float]]] = {"lapor": [], "seed": [], "hello": []}
+    if args.uvicorn:
+        intake |= {"lapor (uvicorn)": [], "hello (uvicorn)": []}
     if shutil.which("wrk"):
         with ExitStack() as stack:
             stack.enter_context(process(lapor_api_args, lapor_env))
@@ -155,25 +173,49 @@ def main() -> None:
             wait_http(f"http://127.0.0.1:{lapor_port}/healthz")
             wait_http(f"http://127.0.0.1:{seed_port}/hello")
             wait_http(f"http://127.0.0.1:{hello_port}/hello")
+            if args.uvicorn:
+                stack.enter_context(process(uv_lapor_args, {**lapor_env, "LAPOR_PORT": str(uv_lapor_port)}))
+                stack.enter_context(process(uv_hello_args, lapor_env))
+                wait_http(f"http://127.0.0.1:{uv_lapor_port}/healthz")
+                wait_http(f"http://127.0.0.1:{uv_hello_port}/hello")
             print(f"intake, wrk 64 connections, {args.wrk_seconds} s each, ~30 KiB photo:")
             script = ROOT / "bench" / "wrk_multipart.lua"
+            lapor_photo = {"PHOTO": str(photo), "FIELDS": "lapor"}
+            seed_photo = {"PHOTO": str(photo), "FIELDS": "seed"}
+            runs: list[tuple[str, str, Path | None, dict[str, str]]] = [
+                ("lapor", f"http://127.0.0.1:{lapor_port}/api/reports", script, lapor_photo),
+                ("seed", f"http://127.0.0.1:{seed_port}/api/lapor", script, seed_photo),
+                ("hello", f"http://127.0.0.1:{hello_port}/hello", None, {}),
+            ]
+            if args.uvicorn:
+                runs += [
+                    ("lapor (uvicorn)", f"http://127.0.0.1:{uv_lapor_port}/api/reports", script, lapor_photo),
+                    ("hello (uvicorn)", f"http://127.0.0.1:{uv_hello_port}/hello", None, {}),
+                ]
             for _ in range(args.rounds):
-                lapor_photo = {"PHOTO": str(photo), "FIELDS": "lapor"}
-                seed_photo = {"PHOTO": str(photo), "FIELDS": "seed"}
-                lapor_url = f"http://127.0.0.1:{lapor_port}/api/reports"
-                seed_url = f"http://127.0.0.1:{seed_port}/api/lapor"
-                intake["lapor"].append(
-                    wrk(lapor_url, script=script, env_extra=lapor_photo, seconds=args.wrk_seconds)
-                )
-                intake["seed"].append(
-                    wrk(seed_url, script=script, env_extra=seed_photo, seconds=args.wrk_seconds)
-                )
-                hello_url = f"http://127.0.0.1:{hello_port}/hello"
-                intake["hello"].append(wrk(hello_url, script=None, env_extra={}, seconds=args.wrk_seconds))
+                for name, url, lua, extra in runs:
+                    intake[name].append(wrk(url, script=lua, env_extra=extra, seconds=args.wrk_seconds))
         for url in (LAPOR_REDIS, SEED_REDIS):
             redis.Redis.from_url(url).flushdb()
         shutil.rmtree(scratch / "lapor" / "uploads", ignore_errors=True)
         shutil.rmtree(scratch / "seed", ignore_errors=True)
+
+    if intake["lapor"]:
+        print()
+        for name, runs_of in intake.items():
+            rates = ", ".join(f"{rate:,.0f}/s (p99 {p99:.0f} ms)" for rate, p99 in runs_of)
+            print(f"  {name}: {rates}")
+
+        def top(name: str) -> float:
+            return max(rate for rate, _ in intake[name])
+
+        print(f"ratio intake req/s (wrk, best round): lapor/seed {top('lapor') / top('seed'):.2f}x;", end=" ")
+        print(f"lapor/bare hello {top('lapor') / top('hello'):.2f}")
+        if args.uvicorn:
+            print(f"  under uvicorn: lapor/hello {top('lapor (uvicorn)') / top('hello (uvicorn)'):.2f}")
+    if args.intake_only:
+        shutil.rmtree(scratch, ignore_errors=True)
+        return
 
     # Phase 2, the whole pipeline: submitted, acknowledged, persisted exactly once?
     results = []
@@ -207,11 +249,6 @@ def main() -> None:
 
     ratio = best("lapor", "accepted_per_s") / best("seed", "accepted_per_s")
     print(f"ratio accepted/s (load generator, best round), lapor/seed: {ratio:.2f}x")
-    if intake["lapor"]:
-        over_seed = max(intake["lapor"]) / max(intake["seed"])
-        of_hello = max(intake["lapor"]) / max(intake["hello"])
-        print(f"ratio intake req/s (wrk, best round): lapor/seed {over_seed:.2f}x;", end=" ")
-        print(f"lapor/bare hello {of_hello:.2f}")
     shutil.rmtree(scratch, ignore_errors=True)
 
 

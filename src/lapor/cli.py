@@ -85,24 +85,28 @@ def up(workers: int, simulate_repairs: float | None) -> None:
     "--workers", default=None, type=click.IntRange(1, 256), help="Processes; default: one per CPU core"
 )
 def api(host: str | None, port: int | None, workers: int | None) -> None:
-    """Run the HTTP API (uvicorn with uvloop and httptools)."""
-    import uvicorn
+    """Run the HTTP API (granian, uvloop, HTTP/1.1; one process per CPU core by default)."""
+    from granian import Granian
+    from granian.constants import HTTPModes, Interfaces, Loops
+    from granian.log import LogLevels
 
     settings = _settings()
-    uvicorn.run(
-        "lapor.api.app:create_app",
+    # Measured against uvicorn with uvloop and httptools on the same 2 workers: see
+    # docs/benchmarks.md ("Server stack").
+    Granian(
+        "lapor.api.served:create_served_app",
         factory=True,
-        host=host or settings.host,
+        address=host or settings.host,
         port=port or settings.port,
+        interface=Interfaces.ASGI,
         workers=workers or settings.effective_api_workers,
-        loop="uvloop",
-        http="httptools",
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-        access_log=False,
-        log_level="info",
-        timeout_graceful_shutdown=5,
-    )
+        loop=Loops.uvloop,
+        http=HTTPModes.http1,
+        websockets=False,
+        log_level=LogLevels.info,
+        log_access=False,
+        workers_kill_timeout=5,  # open event streams are cut after 5 s on shutdown
+    ).serve()
 
 
 @main.command()
