@@ -22,7 +22,7 @@ from lapor.broker.intake import check_wait_aof_supported
 from lapor.config import Settings
 from lapor.push.vapid import load_vapid, public_key
 from lapor.store.engine import create_engine, create_sessionmaker
-from lapor.web import staff, student
+from lapor.web import pwa, staff, student
 from lapor.web.render import STATIC
 
 log = logging.getLogger("lapor.api")
@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (reports, events, push, auth, admin, seed, system):
         app.include_router(module.router, responses=error_responses())  # any route may fail with a 500
-    for page_module in (student, staff):
+    for page_module in (student, staff, pwa):
         app.include_router(page_module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The last one added runs first: metrics see every answer, security headers go on every

@@ -45,6 +45,25 @@ MESSAGES: dict[str, dict[Language, str]] = {
     },
     # Dashboard
     "staff.dashboard.title": {"id": "Laporan masuk", "en": "Incoming reports"},
+    "staff.push.button": {"id": "Nyalakan notifikasi", "en": "Turn on notifications"},
+    "staff.push.hint": {
+        "id": "Notifikasi di perangkat ini untuk laporan darurat baru "
+        "dan laporan yang ditugaskan kepada Anda.",
+        "en": "Notifications on this device for new emergency reports and reports assigned to you.",
+    },
+    "staff.push.working": {"id": "Menyalakan notifikasi…", "en": "Turning notifications on…"},
+    "staff.push.on": {
+        "id": "Notifikasi aktif di perangkat ini: laporan darurat baru dan tugas Anda.",
+        "en": "Notifications are on for this device: new emergencies and your assignments.",
+    },
+    "staff.push.denied": {
+        "id": "Notifikasi diblokir di peramban ini; izinkan di pengaturan situs.",
+        "en": "Notifications are blocked in this browser; allow them in the site settings.",
+    },
+    "staff.push.failed": {
+        "id": "Notifikasi tidak dapat dinyalakan di peramban ini. Dasbor tetap diperbarui langsung.",
+        "en": "Notifications could not be turned on in this browser. The dashboard still updates live.",
+    },
     "staff.live.connecting": {"id": "Menyambung…", "en": "Connecting…"},
     "staff.live.on": {"id": "Langsung", "en": "Live"},
     "staff.live.reconnecting": {"id": "Menyambung ulang…", "en": "Reconnecting…"},

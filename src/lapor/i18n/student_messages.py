@@ -187,6 +187,17 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "id": "Notifikasi aktif: Anda akan diberi tahu saat laporan selesai.",
         "en": "Notifications are on: you will be told when the report is resolved.",
     },
+    "student.notify.push_hint": {
+        "id": "Dapatkan notifikasi di perangkat ini setiap kali status laporan berubah, "
+        "juga saat halaman ini ditutup.",
+        "en": "Get a notification on this device whenever the report's status changes, "
+        "even with this page closed.",
+    },
+    "student.notify.push_on": {
+        "id": "Notifikasi aktif: Anda akan diberi tahu setiap kali status berubah, "
+        "juga saat halaman ini ditutup.",
+        "en": "Notifications are on: you will be told of every status change, even with this page closed.",
+    },
     "student.notify.denied": {
         "id": "Notifikasi diblokir di peramban ini. Kabar tetap muncul di halaman ini.",
         "en": "Notifications are blocked in this browser. News still appears on this page.",

@@ -1,9 +1,10 @@
 // The tracking page, live: the report's events over SSE (EventSource reconnects and resumes by
 // itself with Last-Event-ID), the progress line and the timeline updated in place, a connection
-// indicator, and a notification when the report is resolved. Data is put in the page with
+// indicator, and notifications: Web Push, or from the page when the report is resolved. Data is put in the page with
 // textContent only: whatever a report says is never parsed as HTML.
 
 import { localiseTimes, rememberReport, tokenFor } from "./my-reports.js";
+import { pushSupported, subscribeTo } from "./push.js";
 
 const data = JSON.parse(document.getElementById("track-data").textContent);
 const texts = data.texts;
@@ -88,7 +89,8 @@ function announceResolved() {
   const banner = $("resolved-banner");
   banner.setAttribute("role", "alert");
   banner.hidden = false;
-  if ("Notification" in window && Notification.permission === "granted") {
+  // With Web Push on, the service worker shows it (also when this page is closed): not twice.
+  if ("Notification" in window && Notification.permission === "granted" && !pushOn()) {
     try {
       const notification = new Notification(texts.notification_title, {
         body: data.title,
@@ -312,6 +314,31 @@ function connect() {
 }
 
 // --- Notifications --------------------------------------------------------------------------
+// Web Push where the browser can (the notification comes with the page closed); otherwise, or
+// until then, a notification from this page when its event stream says the report is resolved.
+
+const PUSH_KEY = "lapor.pushReports"; // ids of reports this browser gets Web Push for
+
+function pushReports() {
+  try {
+    const ids = JSON.parse(window.localStorage.getItem(PUSH_KEY) || "[]");
+    return Array.isArray(ids) ? ids : [];
+  } catch {
+    return [];
+  }
+}
+
+function pushOn() {
+  return pushReports().includes(data.id);
+}
+
+function rememberPush() {
+  try {
+    window.localStorage.setItem(PUSH_KEY, JSON.stringify([data.id, ...pushReports()].slice(0, 50)));
+  } catch {
+    // Storage unavailable: the subscription still works; the page only forgets it has one.
+  }
+}
 
 function updateNotify() {
   const box = $("notify");
@@ -325,8 +352,29 @@ function updateNotify() {
   }
   const permission = Notification.permission;
   button.hidden = permission !== "default";
-  status.textContent =
-    permission === "granted" ? texts.notify.on : permission === "denied" ? texts.notify.denied : texts.notify.hint;
+  if (permission === "denied") status.textContent = texts.notify.denied;
+  else if (pushOn()) status.textContent = texts.notify.push_on;
+  else if (permission === "granted") status.textContent = texts.notify.on;
+  else status.textContent = canPush() ? texts.notify.push_hint : texts.notify.hint;
+}
+
+function canPush() {
+  return pushSupported() && Boolean(tokenFor(data.id));
+}
+
+async function startPush() {
+  if (pushOn() || !canPush() || Notification.permission !== "granted") return;
+  try {
+    await subscribeTo(
+      `/api/reports/${encodeURIComponent(data.id)}/push-subscriptions`,
+      { tracking_token: tokenFor(data.id) },
+      { "X-CSRF-Token": data.csrf_token },
+    );
+    rememberPush();
+  } catch {
+    // No push service reachable, or the server said no: this page still notifies while open.
+  }
+  updateNotify();
 }
 
 function setUpNotify() {
@@ -337,8 +385,11 @@ function setUpNotify() {
       // Very old browsers take a callback instead; they get the in-page banner.
     }
     updateNotify();
+    startPush();
   });
   updateNotify();
+  // Allowed before (for another report, say): this one gets Web Push too, without asking again.
+  if (state.status !== "resolved" && state.status !== "rejected") startPush();
 }
 
 // --- Reopen ("not fixed"), for the browser that holds the tracking token -----------------------
