@@ -6,6 +6,7 @@ SQLite file (or the PostgreSQL at --database-url). Prints reports per second.
 
     .venv/bin/python bench/worker_throughput.py --reports 5000
     .venv/bin/python bench/worker_throughput.py --reports 500 --photos
+    .venv/bin/python bench/worker_throughput.py --reports 6000 --processes 2   # two burst workers
     .venv/bin/python bench/worker_throughput.py --database-url \
         postgresql+asyncpg://postgres@127.0.0.1:5432/lapor_bench   # dropped and re-created
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import tempfile
 import time
 from pathlib import Path
@@ -42,7 +44,9 @@ async def fresh_postgres_database(url: str) -> None:
     await admin.dispose()
 
 
-async def run(reports: int, photos: bool, database_url: str | None, redis_url: str) -> None:
+async def run(
+    reports: int, photos: bool, database_url: str | None, redis_url: str, processes: int = 1
+) -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="lapor-bench-"))
     url = database_url or f"sqlite+aiosqlite:///{data_dir / 'bench.db'}"
     if url.startswith("postgresql"):
@@ -72,18 +76,44 @@ async def run(reports: int, photos: bool, database_url: str | None, redis_url: s
                 {"type": command.type, "id": command.command_id, "data": command.model_dump_json()},
             )
         await pipe.execute()
-    runner = transaction_runner(url)
-    worker = Worker(settings, redis, runner, burst=True)
-    start = time.perf_counter()
-    await worker.run()
-    elapsed = time.perf_counter() - start
-    await runner.dispose()
+    if processes == 1:
+        start, end, processed = await drain(settings)
+        spans = [(start, end, processed)]
+    else:
+        # Each process is a burst worker of its own (its own consumer in the group), as with
+        # `lapor worker` started N times; timed from the first start to the last finish.
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(processes) as pool:
+            spans = pool.map(drain_in_process, [settings] * processes)
+    elapsed = max(end for _, end, _ in spans) - min(start for start, _, _ in spans)
+    total = sum(processed for _, _, processed in spans)
     await redis.flushdb()
     await redis.aclose()
     kind = f"with a {len(photo) // 1024} KiB photo" if photo else "without photos"
-    rate = worker.processed / elapsed
+    rate = total / elapsed
     backend = url.split(":")[0]
-    print(f"{worker.processed} reports {kind} in {elapsed:.2f} s: {rate:,.0f} reports/s ({backend})")
+    each = " + ".join(str(processed) for _, _, processed in spans)
+    print(
+        f"{total} reports {kind} in {elapsed:.2f} s by {processes} process(es) ({each}): "
+        f"{rate:,.0f} reports/s ({backend})"
+    )
+
+
+async def drain(settings: Settings) -> tuple[float, float, int]:
+    """One burst worker until the stream is drained: (start, end) wall-clock times and its count."""
+    redis = connect(settings.redis_url)
+    runner = transaction_runner(settings.resolved_database_url)
+    worker = Worker(settings, redis, runner, burst=True)
+    start = time.time()
+    await worker.run()
+    end = time.time()
+    await runner.dispose()
+    await redis.aclose()
+    return start, end, worker.processed
+
+
+def drain_in_process(settings: Settings) -> tuple[float, float, int]:
+    return asyncio.run(drain(settings))
 
 
 def main() -> None:
@@ -94,8 +124,9 @@ def main() -> None:
     parser.add_argument("--photos", action="store_true")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
+    parser.add_argument("--processes", type=int, default=1, help="burst workers draining the stream together")
     args = parser.parse_args()
-    asyncio.run(run(args.reports, args.photos, args.database_url, args.redis_url))
+    asyncio.run(run(args.reports, args.photos, args.database_url, args.redis_url, args.processes))
 
 
 if __name__ == "__main__":

@@ -156,7 +156,7 @@ async def accept_report(
 
 # Without an fsync, writing a photo of up to this size only copies it into the page cache, and
 # is done on the event loop: measured on the 2-core bench machine, a hop to a worker thread cost
-# more CPU (0.2-0.4 ms under load) than the write itself. A larger photo, or any photo that must
+# more CPU (0.2-0.5 ms under load) than the write itself. A larger photo, or any photo that must
 # be fsynced before the answer (LAPOR_REDIS_WAIT_AOF), is written in a thread.
 INLINE_WRITE_MAX_BYTES = 1024 * 1024
 
