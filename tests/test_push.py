@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -19,10 +21,11 @@ from lapor.broker import keys
 from lapor.config import Settings
 from lapor.push.sender import PushSender
 from lapor.push.vapid import load_vapid
-from lapor.store.models import PushDelivery, PushSubscription
+from lapor.store.models import PushDelivery, PushSubscription, Report
 from lapor.worker.notifier import Notifier
 from lapor.worker.transactions import transaction_runner
 from tests.factories import StaffUser, both_backends, submit
+from tests.live import spawn, stop
 from tests.pushservice import Browser, PushService
 
 
@@ -332,3 +335,53 @@ async def test_unsubscribe_stops_pushes(
     assert answer.status_code == 202
     await drain()
     assert await count(engine, PushSubscription) == 0
+
+
+async def wait_until(check: Callable[[], Any], timeout: float = 20) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.1)
+
+
+async def test_a_push_service_that_never_answers_does_not_hold_up_reports(
+    client: httpx.AsyncClient,
+    technician: StaffUser,
+    engine: AsyncEngine,
+    env_for: Callable[..., dict[str, str]],
+) -> None:
+    # A push service that takes the connection and never answers (a black hole).
+    with socket.socket() as black_hole:
+        black_hole.bind(("127.0.0.1", 0))
+        black_hole.listen(16)
+        endpoint = f"http://127.0.0.1:{black_hole.getsockname()[1]}/push/slow"
+        worker = spawn(
+            "worker", env=env_for(LAPOR_PUSH_ALLOW_INSECURE="true", LAPOR_PUSH_TIMEOUT_SECONDS="60")
+        )
+        try:
+            accepted = (await submit(client)).json()
+            report_id = accepted["id"]
+            await wait_until(lambda: count_reports(engine, 1))
+            await subscribe(client, report_id, accepted["tracking_token"], Browser().subscription(endpoint))
+            await wait_until(lambda: count_equals(engine, PushSubscription, 1))
+            await change(client, technician, report_id, status="in_progress")  # its push hangs
+            await asyncio.sleep(0.5)
+
+            started = time.monotonic()
+            for _ in range(20):
+                assert (await submit(client)).status_code == 202
+            await wait_until(lambda: count_reports(engine, 21), timeout=20)
+            assert time.monotonic() - started < 10  # far less than the push's 60 s timeout
+            black_hole.settimeout(5)
+            waiting, _ = black_hole.accept()  # the push was under way all along, unanswered
+            waiting.close()
+        finally:
+            stop(worker)
+
+
+async def count_equals(engine: AsyncEngine, model: Any, expected: int) -> bool:
+    return await count(engine, model) == expected
+
+
+async def count_reports(engine: AsyncEngine, expected: int) -> bool:
+    return await count(engine, Report) == expected
