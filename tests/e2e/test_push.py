@@ -20,12 +20,55 @@ import httpx
 import pytest
 from PIL import Image
 from playwright.async_api import CDPSession, Page, expect
+from sqlalchemy import func, select
 
-from tests.e2e.conftest import PHONE, LiveSystem
+from lapor.store.engine import create_engine
+from lapor.store.models import PushSubscription
+from tests.e2e.conftest import DESKTOP, PHONE, LiveSystem
+from tests.e2e.test_staff import StaffDesk, submit_report
 from tests.e2e.test_student import SLOW, fill_report
 from tests.pushservice import Browser, PushService
 
 REPORT_URL = re.compile(r"/r/([0-9a-f-]{36})$")
+
+
+def fake_push_manager(subscription: dict[str, Any]) -> str:
+    """An init script: ``PushManager.subscribe`` answers with ``subscription`` (on the test's own
+    push service) instead of asking a real push service, which Chromium cannot reach here."""
+    return (
+        "(() => {"
+        f"const subscription = {json.dumps(subscription)};"
+        """
+        const fake = {
+          endpoint: subscription.endpoint,
+          options: { applicationServerKey: null },
+          toJSON: () => subscription,
+          unsubscribe: async () => true,
+        };
+        window.__subscribed = 0;
+        PushManager.prototype.getSubscription = async () => null;
+        PushManager.prototype.subscribe = async (options) => {
+          window.__subscribed += 1;
+          fake.options = options;
+          return fake;
+        };
+        })();"""
+    )
+
+
+async def stored_subscriptions(live_system: LiveSystem, expected: int) -> None:
+    """Wait until the worker has stored ``expected`` push subscriptions."""
+    engine = create_engine(live_system.settings.resolved_database_url)
+    try:
+        for _ in range(100):
+            async with engine.connect() as conn:
+                found = (await conn.execute(select(func.count()).select_from(PushSubscription))).scalar_one()
+            if found == expected:
+                return
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"expected {expected} stored push subscriptions, found {found}")
+    finally:
+        await engine.dispose()
 
 
 async def service_worker_ready(page: Page) -> dict[str, Any]:
@@ -108,25 +151,7 @@ async def test_a_resolved_report_reaches_the_service_worker_as_a_push(
         subscription = browser_keys.subscription(service.endpoint("phone"))
         page: Page = await new_page(viewport=PHONE)
         await page.context.grant_permissions(["notifications"], origin=live_system.base_url)
-        await page.add_init_script(
-            "(() => {"
-            f"const subscription = {json.dumps(subscription)};"
-            """
-            const fake = {
-              endpoint: subscription.endpoint,
-              options: { applicationServerKey: null },
-              toJSON: () => subscription,
-              unsubscribe: async () => true,
-            };
-            window.__subscribed = 0;
-            PushManager.prototype.getSubscription = async () => null;
-            PushManager.prototype.subscribe = async (options) => {
-              window.__subscribed += 1;
-              fake.options = options;
-              return fake;
-            };
-            })();"""
-        )
+        await page.add_init_script(fake_push_manager(subscription))
         await page.goto("/")
         await fill_report(page)
         await page.get_by_role("button", name="Kirim laporan").click()
@@ -176,3 +201,30 @@ async def test_a_resolved_report_reaches_the_service_worker_as_a_push(
         assert shown[0]["tag"] == f"lapor-{report_id}"
         assert shown[0]["url"] == f"{live_system.base_url}/r/{report_id}"
         assert errors == []  # the worker ran without a CSP or script error
+
+
+@pytest.mark.live_env(LAPOR_PUSH_ALLOW_INSECURE="true")
+async def test_staff_turn_on_notifications_and_hear_of_a_new_emergency(
+    new_page: Callable[..., Any], live_system: LiveSystem
+) -> None:
+    password = await live_system.add_staff("sari", "admin", "Sari Admin")
+    keys = Browser()
+    with PushService() as service:
+        service.register("desk", keys)
+        page: Page = await new_page(viewport=DESKTOP)
+        await page.context.grant_permissions(["notifications"], origin=live_system.base_url)
+        await page.add_init_script(fake_push_manager(keys.subscription(service.endpoint("desk"))))
+        desk = StaffDesk(page)
+        await desk.open_dashboard("sari", password)
+        await page.get_by_role("button", name="Nyalakan notifikasi").click()
+        # A cookie-authenticated request: it went through only with the page's CSRF token.
+        await expect(page.locator("#staff-push-status")).to_have_text(
+            "Notifikasi aktif di perangkat ini: laporan darurat baru dan tugas Anda.", timeout=SLOW
+        )
+        await expect(page.get_by_role("button", name="Nyalakan notifikasi")).to_be_hidden()
+        await stored_subscriptions(live_system, 1)
+
+        report_id = await submit_report(live_system, priority="emergency")
+        push = (await service.async_wait_for_deliveries(1, timeout=20))[0].json()
+        assert push["title"] == "🔴 Laporan darurat"
+        assert push["url"] == f"/staff/reports/{report_id}"
