@@ -385,3 +385,20 @@ async def count_equals(engine: AsyncEngine, model: Any, expected: int) -> bool:
 
 async def count_reports(engine: AsyncEngine, expected: int) -> bool:
     return await count(engine, Report) == expected
+
+
+async def test_a_report_keeps_at_most_five_browsers(
+    client: httpx.AsyncClient, drain: Callable[..., Any], engine: AsyncEngine
+) -> None:
+    report_id, token = await new_report(client, drain)
+    endpoints = [f"https://fcm.googleapis.com/fcm/send/{n}" for n in range(7)]
+    for endpoint in endpoints:
+        assert (
+            await subscribe(client, report_id, token, Browser().subscription(endpoint))
+        ).status_code == 202
+    await drain()
+    async with engine.connect() as conn:
+        kept = list(
+            (await conn.execute(select(PushSubscription.endpoint).order_by(PushSubscription.id))).scalars()
+        )
+    assert kept == endpoints[2:]  # the newest five

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -13,6 +14,10 @@ from lapor.store.models import PushSubscription, Report, User
 from lapor.worker.handlers import ReportNotPersistedYet
 
 log = logging.getLogger("lapor.worker")
+
+# A report or a staff member keeps at most this many browsers (a phone, a laptop, …): a tracking
+# token must not become a way to make the server send pushes to any number of addresses.
+MAX_SUBSCRIPTIONS = 5
 
 
 def subscribe_reporter(session: Session, command: SubscribePush) -> None:
@@ -37,6 +42,7 @@ def subscribe_reporter(session: Session, command: SubscribePush) -> None:
     subscription.language = command.language
     subscription.emergencies = subscription.assigned = False
     session.add(subscription)
+    _keep_newest(session, PushSubscription.report_id == command.report_id)
 
 
 def subscribe_staff(session: Session, command: SubscribeStaffPush) -> None:
@@ -59,8 +65,24 @@ def subscribe_staff(session: Session, command: SubscribeStaffPush) -> None:
     subscription.emergencies = command.emergencies
     subscription.assigned = command.assigned
     session.add(subscription)
+    _keep_newest(session, PushSubscription.user_id == command.user_id)
 
 
 def unsubscribe(session: Session, command: Unsubscribe) -> None:
     """The browser turned notifications off: nothing more goes to its endpoint."""
     session.execute(delete(PushSubscription).where(PushSubscription.endpoint == command.endpoint))
+
+
+def _keep_newest(session: Session, owner: Any) -> None:
+    """Forget the oldest subscriptions of one owner beyond ``MAX_SUBSCRIPTIONS``."""
+    session.flush()
+    ids = list(
+        session.scalars(
+            select(PushSubscription.id)
+            .where(owner)
+            .order_by(PushSubscription.id.desc())
+            .offset(MAX_SUBSCRIPTIONS)
+        )
+    )
+    if ids:
+        session.execute(delete(PushSubscription).where(PushSubscription.id.in_(ids)))
