@@ -192,6 +192,11 @@ def main() -> None:
                     ("lapor (uvicorn)", f"http://127.0.0.1:{uv_lapor_port}/api/reports", script, lapor_photo),
                     ("hello (uvicorn)", f"http://127.0.0.1:{uv_hello_port}/hello", None, {}),
                 ]
+            # Warm up every server first (connections to Redis, caches, lazy imports): the rounds
+            # measure the steady state, and no system is measured cold while another is warm.
+            for _name, url, lua, extra in runs:
+                wrk(url, script=lua, env_extra=extra, seconds=3)
+            print("  (warm-up above, not counted)")
             for _ in range(args.rounds):
                 for name, url, lua, extra in runs:
                     intake[name].append(wrk(url, script=lua, env_extra=extra, seconds=args.wrk_seconds))
