@@ -60,7 +60,8 @@ def wait_http(url: str, timeout: float = 30) -> None:
 
 @contextmanager
 def process(args: list[str], env: dict[str, str], cwd: Path = ROOT) -> Iterator[subprocess.Popen[bytes]]:
-    log = Path(tempfile.gettempdir()) / f"lapor-bench-{Path(args[1] if args[0] == PY else args[0]).stem}.log"
+    program = args[0] if args[0] != PY else args[2] if args[1] == "-m" else args[1]
+    log = Path(tempfile.gettempdir()) / f"lapor-bench-{Path(program).stem}.log"
     with open(log, "ab") as sink:
         proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=sink, stderr=sink, start_new_session=True)
     try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -89,6 +90,7 @@ async def run(
     total = sum(processed for _, _, processed in spans)
     await redis.flushdb()
     await redis.aclose()
+    shutil.rmtree(data_dir, ignore_errors=True)
     kind = f"with a {len(photo) // 1024} KiB photo" if photo else "without photos"
     rate = total / elapsed
     backend = url.split(":")[0]
