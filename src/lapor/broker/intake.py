@@ -110,20 +110,18 @@ async def close_intake_pipe(redis: Redis) -> None:
 
 async def send_command(redis: Redis, command: AnyCommand, *, wait_aof: bool) -> str:
     """Append a staff or reporter command to the stream; returns the stream entry id."""
-    entry_id: Any = await redis.xadd(
-        keys.COMMANDS,
-        {"type": command.type, "id": command.command_id, "data": encode_command(command)},
-    )
-    if wait_aof:
-        await _wait_for_aof(redis)
-    return str(entry_id)
-
-
-async def _wait_for_aof(redis: Redis) -> None:
-    # WAITAOF (Redis >= 7.2): block until the local AOF has fsynced our write.
-    local, _replicas = await redis.execute_command("WAITAOF", 1, 0, 1000)  # type: ignore[no-untyped-call]
-    if int(local) < 1:
+    fields: dict[Any, Any] = {"type": command.type, "id": command.command_id, "data": encode_command(command)}
+    if not wait_aof:
+        return str(await redis.xadd(keys.COMMANDS, fields))
+    # WAITAOF waits for the fsync of its own connection's writes: XADD and WAITAOF go down one
+    # connection, in one round trip (on two pooled connections it could confirm someone else's).
+    with_aof = redis.pipeline(transaction=False)
+    with_aof.xadd(keys.COMMANDS, fields)
+    with_aof.execute_command("WAITAOF", 1, 0, 1000)
+    entry_id, fsynced = await with_aof.execute()
+    if int(fsynced[0]) < 1:
         raise DurabilityError("Redis did not confirm the AOF fsync in time")
+    return str(entry_id)
 
 
 async def check_wait_aof_supported(redis: Redis) -> None:

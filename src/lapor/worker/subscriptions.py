@@ -29,20 +29,7 @@ def subscribe_reporter(session: Session, command: SubscribePush) -> None:
     if not hmac.compare_digest(report.tracking_token_hash, command.tracking_token_hash):
         log.warning("push subscription for report %s refused: wrong tracking token", command.report_id)
         return
-    existing = session.scalar(
-        select(PushSubscription).where(
-            PushSubscription.report_id == command.report_id, PushSubscription.endpoint == command.endpoint
-        )
-    )
-    subscription = existing or PushSubscription(
-        endpoint=command.endpoint, report_id=command.report_id, created_at=utcnow()
-    )
-    subscription.p256dh = command.keys.p256dh
-    subscription.auth = command.keys.auth
-    subscription.language = command.language
-    subscription.emergencies = subscription.assigned = False
-    session.add(subscription)
-    _keep_newest(session, PushSubscription.report_id == command.report_id)
+    _store(session, command, PushSubscription.report_id == command.report_id, report_id=command.report_id)
 
 
 def subscribe_staff(session: Session, command: SubscribeStaffPush) -> None:
@@ -51,26 +38,45 @@ def subscribe_staff(session: Session, command: SubscribeStaffPush) -> None:
     if user is None or not user.active:
         log.warning("push subscription for staff user %s refused: no such active user", command.user_id)
         return
-    existing = session.scalar(
-        select(PushSubscription).where(
-            PushSubscription.user_id == command.user_id, PushSubscription.endpoint == command.endpoint
-        )
+    _store(
+        session,
+        command,
+        PushSubscription.user_id == command.user_id,
+        user_id=command.user_id,
+        emergencies=command.emergencies,
+        assigned=command.assigned,
     )
-    subscription = existing or PushSubscription(
-        endpoint=command.endpoint, user_id=command.user_id, created_at=utcnow()
-    )
-    subscription.p256dh = command.keys.p256dh
-    subscription.auth = command.keys.auth
-    subscription.language = command.language
-    subscription.emergencies = command.emergencies
-    subscription.assigned = command.assigned
-    session.add(subscription)
-    _keep_newest(session, PushSubscription.user_id == command.user_id)
 
 
 def unsubscribe(session: Session, command: Unsubscribe) -> None:
     """The browser turned notifications off: nothing more goes to its endpoint."""
     session.execute(delete(PushSubscription).where(PushSubscription.endpoint == command.endpoint))
+
+
+def _store(
+    session: Session,
+    command: SubscribePush | SubscribeStaffPush,
+    owner: Any,
+    *,
+    report_id: str | None = None,
+    user_id: int | None = None,
+    emergencies: bool = False,
+    assigned: bool = False,
+) -> None:
+    """Insert or update the owner's subscription for this browser (its endpoint), then trim."""
+    existing = session.scalar(
+        select(PushSubscription).where(owner, PushSubscription.endpoint == command.endpoint)
+    )
+    subscription = existing or PushSubscription(
+        endpoint=command.endpoint, report_id=report_id, user_id=user_id, created_at=utcnow()
+    )
+    subscription.p256dh = command.keys.p256dh
+    subscription.auth = command.keys.auth
+    subscription.language = command.language
+    subscription.emergencies = emergencies
+    subscription.assigned = assigned
+    session.add(subscription)
+    _keep_newest(session, owner)
 
 
 def _keep_newest(session: Session, owner: Any) -> None:
