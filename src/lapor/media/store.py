@@ -17,20 +17,33 @@ _UPLOAD_SUFFIX = ".upload"
 def save_upload(upload_dir: Path, data: bytes, *, fsync: bool = False) -> str:
     """Store raw bytes under a fresh random name; returns the name, never a client-given one.
 
-    ``fsync`` makes the bytes survive a power loss before the 202 is sent, at the price of a
-    disk flush per report; it goes with LAPOR_REDIS_WAIT_AOF (the same guarantee for the
-    command). Without it they survive any crash of the process, like Redis's everysec AOF.
+    Written straight to its final name: nothing refers to the file until its command is in
+    Redis, after this returns, so a half-written file (a crash mid-write) is only an orphan.
+    ``fsync`` makes the bytes and the name survive a power loss before the 202 is sent, at the
+    price of two disk flushes per report; it goes with LAPOR_REDIS_WAIT_AOF (the same guarantee
+    for the command). Without it they survive any crash of the process, like Redis's everysec AOF.
     """
-    upload_dir.mkdir(parents=True, exist_ok=True)
     name = secrets.token_hex(16) + _UPLOAD_SUFFIX
-    tmp = upload_dir / (name + ".part")
-    with open(tmp, "wb") as handle:
+    try:
+        _write_new(upload_dir / name, data, fsync=fsync)
+    except FileNotFoundError:  # the directory went away (made at start-up): make it again
+        upload_dir.mkdir(parents=True, exist_ok=True)
+        _write_new(upload_dir / name, data, fsync=fsync)
+    if fsync:
+        directory = os.open(upload_dir, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+    return name
+
+
+def _write_new(path: Path, data: bytes, *, fsync: bool) -> None:
+    with open(path, "xb") as handle:
         handle.write(data)
         if fsync:
             handle.flush()
             os.fsync(handle.fileno())
-    tmp.replace(upload_dir / name)
-    return name
 
 
 def upload_path(upload_dir: Path, name: str) -> Path:
