@@ -41,8 +41,16 @@ def free_port() -> int:
 
 
 def rss_mib(pid: int) -> float:
-    match = re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
-    return int(match.group(1)) / 1024 if match else float("nan")
+    """Resident memory of the API: the server's main process and its workers (granian forks
+    them), in MiB."""
+    pids = [pid]
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        pids += [int(child) for child in children.read_text().split()]
+    total_kb = 0
+    for each in pids:
+        match = re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{each}/status").read_text())
+        total_kb += int(match.group(1)) if match else 0
+    return total_kb / 1024
 
 
 async def client(port: int, path: str, ready: asyncio.Event, arrivals: list[float], expected: int) -> None:
