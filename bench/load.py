@@ -98,7 +98,7 @@ def form_for(system: str, marker: str) -> dict[str, str]:
 
 
 async def submit_all(
-    system: str, url: str, n: int, concurrency: int, rate: float | None, photo: bytes, timeout: float
+    system: str, url: str, n: int, concurrency: int, rate: float | None, photo: bytes | None, timeout: float
 ) -> tuple[list[Request], float]:
     run = uuid.uuid4().hex[:8]
     requests = [Request(seq=i, marker=f"{run}-{i}") for i in range(n)]
@@ -117,7 +117,7 @@ async def submit_all(
                 response = await client.post(
                     path,
                     data=form_for(system, request.marker),
-                    files={photo_field: ("kerusakan.jpg", photo, "image/jpeg")},
+                    files={photo_field: ("kerusakan.jpg", photo, "image/jpeg")} if photo else None,
                 )
             except httpx.TimeoutException:
                 request.outcome = "timeout"  # indeterminate: it may or may not have been stored
@@ -194,8 +194,10 @@ async def run_load(
     store: str,
     drain_timeout: float = 120.0,
     timeout: float = 30.0,
+    photo: bool = True,
 ) -> Result:
-    requests, wall = await submit_all(system, url, n, concurrency, rate, camera_jpeg(), timeout)
+    jpeg = camera_jpeg() if photo else None
+    requests, wall = await submit_all(system, url, n, concurrency, rate, jpeg, timeout)
     markers = {r.marker for r in requests}
     acked = {r.marker for r in requests if r.outcome == "acknowledged"}
     read = persisted_seed if system == "seed" else persisted_lapor
@@ -226,9 +228,18 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=1000)
     parser.add_argument("-c", type=int, default=32)
     parser.add_argument("--rate", type=float, default=None, help="steady submissions per second")
+    parser.add_argument("--no-photo", action="store_true", help="reports without a photo (form fields only)")
     args = parser.parse_args()
     result = asyncio.run(
-        run_load(args.system, args.url, n=args.n, concurrency=args.c, rate=args.rate, store=args.store)
+        run_load(
+            args.system,
+            args.url,
+            n=args.n,
+            concurrency=args.c,
+            rate=args.rate,
+            store=args.store,
+            photo=not args.no_photo,
+        )
     )
     print_table([result.summary()])
 
