@@ -12,8 +12,11 @@ from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from lapor.api import lookup
 from lapor.broker import keys
+from lapor.store.engine import create_sessionmaker
 from lapor.store.models import ProcessedCommand, Report, StatusCount
+from lapor.store.queries import get_report
 from tests.factories import StaffUser, both_backends, jpeg_with_exif, report_fields, submit
 
 
@@ -222,3 +225,18 @@ async def test_list_filters_and_keyset_pages(client: httpx.AsyncClient, drain: C
 
     bad = await client.get("/api/reports", params={"cursor": "not-a-cursor"})
     assert bad.status_code == 422
+
+
+async def test_a_report_stored_between_the_two_reads_is_found_not_404(
+    client: httpx.AsyncClient, drain: Callable[..., Any], engine: AsyncEngine, redis: Redis
+) -> None:
+    """The reader looks in the database, then for the queued view; a worker may commit (and drop
+    the queued view) in between. The reader's snapshot must not hide that commit."""
+    report_id = (await submit(client)).json()["id"]
+    async with create_sessionmaker(engine)() as session:
+        assert await get_report(session, report_id=report_id) is None  # the read snapshot starts here
+        await drain()  # committed; the queued view is gone
+        assert not await redis.exists(keys.queued_view(report_id))
+        view = await lookup.report_view(session, redis, report_id, language="id", staff=False)
+        assert view["status"] == "pending"
+        assert await lookup.require_report(session, redis, report_id) == report_id

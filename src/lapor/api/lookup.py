@@ -43,7 +43,9 @@ async def report_view(
         if queued is not None:
             view = json.loads(queued)
             return view
-        # The worker may have committed (and dropped the queued view) between the two reads.
+        # The worker may have committed (and dropped the queued view) between the two reads. End
+        # the read transaction first: on SQLite it holds the snapshot taken before that commit.
+        await session.rollback()
         report = await queries.get_report(session, report_id=report_id)
         if report is None:
             raise NotFound("error.report_not_found")
@@ -78,6 +80,7 @@ async def require_report(session: AsyncSession, redis: Redis, report_id: str) ->
         return report_id
     if await redis.exists(keys.queued_view(report_id)):
         return report_id
+    await session.rollback()  # a fresh snapshot: the worker may have committed it meanwhile
     if await queries.get_report(session, report_id=report_id) is not None:
         return report_id
     raise NotFound("error.report_not_found")
