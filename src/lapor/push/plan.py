@@ -5,6 +5,7 @@ Synchronous SQLAlchemy, run by the worker's transaction runner like the command 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,30 +31,51 @@ class Planned:
     urgency: str
 
 
-def plan(session: Session, event: ReportEvent, *, only: int | None = None) -> list[Planned]:
-    """The pushes ``event`` calls for that were not sent yet (``only``: for one subscription)."""
+def plan_all(
+    session: Session, events: Sequence[ReportEvent], *, only: int | None = None
+) -> list[list[Planned]]:
+    """The pushes each event calls for that were not sent yet (``only``: for one subscription).
+
+    One transaction for a batch of events: two small queries when nobody subscribed to any of
+    them, which is most events; the notifier must cost the worker little per report.
+    """
+    reporter_subs: dict[str, list[PushSubscription]] = {}
+    report_ids = {event.report_id for event in events}
+    for sub in _subscriptions(session, PushSubscription.report_id.in_(report_ids)):
+        reporter_subs.setdefault(str(sub.report_id), []).append(sub)
+    staff_subs = _subscriptions(session, PushSubscription.user_id.in_(_active_users()))
+    plans: list[list[Planned]] = []
+    for event in events:
+        mine = reporter_subs.get(event.report_id, [])
+        plans.append(_plan(session, event, mine, staff_subs, only) if mine or staff_subs else [])
+    return plans
+
+
+def _plan(
+    session: Session,
+    event: ReportEvent,
+    reporter_subs: list[PushSubscription],
+    staff_subs: list[PushSubscription],
+    only: int | None,
+) -> list[Planned]:
     report = session.get(Report, event.report_id)
     if report is None:
         return []
     planned: dict[int, Planned] = {}
     if event.type == "status":
-        for sub in _subscriptions(session, PushSubscription.report_id == report.id):
+        for sub in reporter_subs:
             planned[sub.id] = _reporter_push(sub, event, report)
     if _is_new_emergency(event):
-        emergency_subs = _subscriptions(
-            session, PushSubscription.emergencies.is_(True), PushSubscription.user_id.in_(_active_users())
-        )
-        for sub in emergency_subs:
-            planned[sub.id] = _staff_push(sub, event, report, "push.staff.emergency")
+        for sub in staff_subs:
+            if sub.emergencies:
+                planned[sub.id] = _staff_push(sub, event, report, "push.staff.emergency")
     if report.assignee_id is not None:
         assignee = session.get(User, report.assignee_id)
         key = _assignee_message(event, assignee)
         if assignee is not None and key is not None:
-            assigned_subs = _subscriptions(
-                session, PushSubscription.assigned.is_(True), PushSubscription.user_id == assignee.id
-            )
-            for sub in assigned_subs:
-                planned.setdefault(sub.id, _staff_push(sub, event, report, key))
+            for sub in staff_subs:
+                if sub.assigned and sub.user_id == assignee.id:
+                    planned.setdefault(sub.id, _staff_push(sub, event, report, key))
     if only is not None:
         planned = {only: planned[only]} if only in planned else {}
     if not planned:
@@ -68,22 +90,25 @@ def plan(session: Session, event: ReportEvent, *, only: int | None = None) -> li
     return [push for sub_id, push in planned.items() if sub_id not in sent]
 
 
-def record(session: Session, event_id: str, *, sent: list[int], gone: list[int]) -> None:
-    """Remember what was delivered (never sent twice) and forget what the push service says is gone."""
-    if sent:
-        already = set(
-            session.scalars(
-                select(PushDelivery.subscription_id).where(
-                    PushDelivery.event_id == event_id, PushDelivery.subscription_id.in_(sent)
-                )
+def record(session: Session, *, sent: list[tuple[str, int]], gone: list[int]) -> None:
+    """Remember what was delivered, as (event id, subscription id) (never sent twice), and forget
+    the subscriptions the push service says are gone."""
+    gone_now = set(gone)
+    rows = [
+        {"event_id": event_id, "subscription_id": sub_id, "sent_at": utcnow()}
+        for event_id, sub_id in sorted(set(sent))
+        if sub_id not in gone_now
+    ]
+    if rows:
+        done = session.execute(
+            select(PushDelivery.event_id, PushDelivery.subscription_id).where(
+                PushDelivery.event_id.in_({row["event_id"] for row in rows})
             )
         )
-        rows = [
-            {"event_id": event_id, "subscription_id": sub_id, "sent_at": utcnow()}
-            for sub_id in sorted(set(sent) - already)
-        ]
-        if rows:
-            session.connection().execute(_INSERT_DELIVERY, rows)
+        already = {(event_id, sub_id) for event_id, sub_id in done}
+        rows = [row for row in rows if (row["event_id"], row["subscription_id"]) not in already]
+    if rows:
+        session.connection().execute(_INSERT_DELIVERY, rows)
     if gone:
         session.execute(delete(PushDelivery).where(PushDelivery.subscription_id.in_(gone)))
         session.execute(delete(PushSubscription).where(PushSubscription.id.in_(gone)))

@@ -71,8 +71,9 @@ class Notifier:
         backoff = 0.05
         while not stopping.is_set():
             try:
-                for entry in await self._next_entries():
-                    await self._handle(entry)
+                entries = await self._next_entries()
+                if entries:
+                    await self._handle(entries)
                 await self._send_due_retries()
                 backoff = 0.05
             except (RedisConnectionError, RedisTimeoutError) as exc:
@@ -109,24 +110,26 @@ class Notifier:
             group=keys.NOTIFIER_GROUP,
         )
 
-    async def _handle(self, entry: Entry) -> None:
-        try:
-            event = ReportEvent.model_validate_json(entry.data)
-        except ValidationError:
-            log.error("notifier: event %s cannot be read; skipped", entry.entry_id)
-            await self.redis.xack(keys.EVENTS, keys.NOTIFIER_GROUP, entry.entry_id)
-            return
-        planned = await self.runner.run(lambda session: plan.plan(session, event))
+    async def _handle(self, entries: list[Entry]) -> None:
+        """A batch of events: planned in one transaction, pushed concurrently, acknowledged together."""
+        events: list[ReportEvent] = []
+        for entry in entries:
+            try:
+                events.append(ReportEvent.model_validate_json(entry.data))
+            except ValidationError:
+                log.error("notifier: event %s cannot be read; skipped", entry.entry_id)
+        plans = await self.runner.run(lambda session: plan.plan_all(session, events))
+        pushes = [(event, push) for event, planned in zip(events, plans, strict=True) for push in planned]
         results = await asyncio.gather(
-            *(self.sender.send(p.target, p.payload, urgency=p.urgency) for p in planned)
+            *(self.sender.send(push.target, push.payload, urgency=push.urgency) for _event, push in pushes)
         )
-        await self._record(event, planned, results)
+        await self._record(pushes, results)
         async with self.redis.pipeline(transaction=True) as pipe:
-            for push, result in zip(planned, results, strict=True):
+            for (event, push), result in zip(pushes, results, strict=True):
                 if result.outcome == "retry":
                     member = _retry_member(event, push.target.subscription_id, 1)
                     pipe.zadd(keys.PUSH_RETRIES, {member: time.time() + self._delay(1, result)})
-            pipe.xack(keys.EVENTS, keys.NOTIFIER_GROUP, entry.entry_id)
+            pipe.xack(keys.EVENTS, keys.NOTIFIER_GROUP, *(entry.entry_id for entry in entries))
             await pipe.execute()
 
     async def _send_due_retries(self) -> None:
@@ -151,9 +154,12 @@ class Notifier:
             )
             await self.redis.zrem(keys.PUSH_RETRIES, member)
             return
-        planned = await self.runner.run(lambda session: plan.plan(session, event, only=subscription_id))
-        results = [await self.sender.send(p.target, p.payload, urgency=p.urgency) for p in planned]
-        await self._record(event, planned, results)
+        plans = await self.runner.run(lambda session: plan.plan_all(session, [event], only=subscription_id))
+        pushes = [(event, push) for push in plans[0]]
+        results = [
+            await self.sender.send(push.target, push.payload, urgency=push.urgency) for _e, push in pushes
+        ]
+        await self._record(pushes, results)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.zrem(keys.PUSH_RETRIES, member)
             if results and results[0].outcome == "retry":
@@ -161,12 +167,13 @@ class Notifier:
                 pipe.zadd(keys.PUSH_RETRIES, {again: time.time() + self._delay(attempt + 1, results[0])})
             await pipe.execute()
 
-    async def _record(self, event: ReportEvent, planned: list[plan.Planned], results: list[Result]) -> None:
-        sent, gone = [], []
-        for push, result in zip(planned, results, strict=True):
+    async def _record(self, pushes: list[tuple[ReportEvent, plan.Planned]], results: list[Result]) -> None:
+        sent: list[tuple[str, int]] = []
+        gone: list[int] = []
+        for (event, push), result in zip(pushes, results, strict=True):
             sub_id = push.target.subscription_id
             if result.outcome == "sent":
-                sent.append(sub_id)
+                sent.append((event.event_id, sub_id))
             elif result.outcome == "gone":
                 log.info("push subscription %s is gone (%s); removed", sub_id, result.status or result.detail)
                 gone.append(sub_id)
@@ -182,7 +189,7 @@ class Notifier:
                     "push to subscription %s will be retried (%s %s)", sub_id, result.status, result.detail
                 )
         if sent or gone:
-            await self.runner.run(lambda session: plan.record(session, event.event_id, sent=sent, gone=gone))
+            await self.runner.run(lambda session: plan.record(session, sent=sent, gone=gone))
         self.sent += len(sent)
 
     def _delay(self, attempt: int, result: Result) -> float:
