@@ -240,6 +240,14 @@ def main() -> None:
         seed_worker = stack.enter_context(process([*NICE, PY, "worker.py"], seed_env, seed_dir))
         wait_http(f"http://127.0.0.1:{lapor_port}/healthz")
         wait_http(f"http://127.0.0.1:{seed_port}/hello")
+        # All four processes start together: warm both systems up (imports, connections, the
+        # first requests of each server worker) so neither round 1 is measured while the other
+        # system is still booting on the same cores. Not counted.
+        for system, port, store in (("lapor", lapor_port, lapor_store), ("seed", seed_port, seed_store)):
+            asyncio.run(
+                run_load(system, f"http://127.0.0.1:{port}", n=100, concurrency=8, store=store, rate=None)
+            )
+        print("pipeline warm-up: 100 reports each, not counted")
         for round_no in range(args.rounds):
             for system, port, store in (("lapor", lapor_port, lapor_store), ("seed", seed_port, seed_store)):
                 print(f"load round {round_no + 1}: {system}, n={args.n}, c={args.c}")
