@@ -73,6 +73,22 @@ async def subscribe(
     )
 
 
+async def subscribed_report(
+    client: httpx.AsyncClient, drain: Callable[..., Any], service: PushService, name: str, **headers: str
+) -> str:
+    """A stored report whose reporter turned on notifications in a new browser, at ``name`` on the
+    push service; returns the report's id once the worker has stored the subscription."""
+    report_id, token = await new_report(client, drain)
+    browser = Browser()
+    service.register(name, browser)
+    answer = await subscribe(
+        client, report_id, token, browser.subscription(service.endpoint(name)), **headers
+    )
+    assert answer.status_code == 202, answer.text
+    await drain()
+    return report_id
+
+
 async def count(engine: AsyncEngine, model: Any) -> int:
     async with engine.connect() as conn:
         return int((await conn.execute(select(func.count()).select_from(model))).scalar_one())
@@ -132,14 +148,7 @@ async def test_language_of_the_push_is_the_reporters(
     service: PushService,
     notifier: Notifier,
 ) -> None:
-    report_id, token = await new_report(client, drain)
-    browser = Browser()
-    service.register("en", browser)
-    english = {"Accept-Language": "en-GB,en;q=0.9"}
-    assert (
-        await subscribe(client, report_id, token, browser.subscription(service.endpoint("en")), **english)
-    ).status_code == 202
-    await drain()
+    report_id = await subscribed_report(client, drain, service, "en", **{"Accept-Language": "en-GB,en;q=0.9"})
     await change(client, technician, report_id, status="in_progress")
     await drain()
     payload = (await service.async_wait_for_deliveries(1))[0].json()
@@ -194,12 +203,8 @@ async def test_gone_subscription_is_deleted(
     notifier: Notifier,
     engine: AsyncEngine,
 ) -> None:
-    report_id, token = await new_report(client, drain)
-    browser = Browser()
-    service.register("gone", browser)
     service.script("gone", 410)
-    await subscribe(client, report_id, token, browser.subscription(service.endpoint("gone")))
-    await drain()
+    report_id = await subscribed_report(client, drain, service, "gone")
     assert await count(engine, PushSubscription) == 1
     await change(client, technician, report_id, status="in_progress")
     await drain()
@@ -223,12 +228,8 @@ async def test_rate_limited_push_is_retried_and_delivered_once(
     engine: AsyncEngine,
     redis: Redis,
 ) -> None:
-    report_id, token = await new_report(client, drain)
-    browser = Browser()
-    service.register("busy", browser)
     service.script("busy", 429, 201, retry_after=0)
-    await subscribe(client, report_id, token, browser.subscription(service.endpoint("busy")))
-    await drain()
+    report_id = await subscribed_report(client, drain, service, "busy")
     await change(client, technician, report_id, status="in_progress")
     await drain()
     delivered = await service.async_wait_for_deliveries(1)
@@ -251,11 +252,7 @@ async def test_push_service_down_then_back_gets_the_notification(
     service: PushService,
     notifier: Notifier,
 ) -> None:
-    report_id, token = await new_report(client, drain)
-    browser = Browser()
-    service.register("later", browser)
-    await subscribe(client, report_id, token, browser.subscription(service.endpoint("later")))
-    await drain()
+    report_id = await subscribed_report(client, drain, service, "later")
     service.stop()
     await change(client, technician, report_id, status="in_progress")
     await drain()
