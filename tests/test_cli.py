@@ -388,3 +388,30 @@ def test_production_mode_refuses_the_development_secret(env_for: EnvFor) -> None
     result = lapor(env_for(LAPOR_ENV="production"), "status")
     assert result.returncode == 1
     assert "LAPOR_SECRET_KEY must be set" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_production_mode_refuses_insecure_push_and_the_placeholder_vapid_subject(env_for: EnvFor) -> None:
+    secret = "s" * 40
+    insecure = lapor(
+        env_for(
+            LAPOR_ENV="production",
+            LAPOR_SECRET_KEY=secret,
+            LAPOR_VAPID_SUBJECT="mailto:fasilitas@kampus.ac.id",
+            LAPOR_PUSH_ALLOW_INSECURE="true",
+        ),
+        "status",
+    )
+    assert insecure.returncode == 1
+    assert "LAPOR_PUSH_ALLOW_INSECURE is for tests" in insecure.stderr
+    placeholder = lapor(env_for(LAPOR_ENV="production", LAPOR_SECRET_KEY=secret), "status")
+    assert placeholder.returncode == 1
+    assert "LAPOR_VAPID_SUBJECT must name who runs this server" in placeholder.stderr
+    assert "Traceback" not in insecure.stderr + placeholder.stderr
+
+
+def test_a_bad_vapid_key_stops_the_api_and_the_worker_with_one_line(env_for: EnvFor) -> None:
+    for command in (("api", "--workers", "1", "--port", "1"), ("worker",)):
+        result = lapor(env_for(LAPOR_VAPID_PRIVATE_KEY="not-a-key"), *command)
+        assert result.returncode == 1, command
+        assert "LAPOR_VAPID_PRIVATE_KEY is not a P-256 private key" in result.stderr
+        assert "Traceback" not in result.stderr and "not-a-key" not in result.stderr  # the secret stays out

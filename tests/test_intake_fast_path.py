@@ -18,7 +18,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from lapor.api import forms
 from lapor.broker import keys
-from lapor.broker.intake import _PIPES, _SUBMIT
+from lapor.broker.intake import _SUBMIT
 from lapor.broker.pipe import ScriptPipe, _Incomplete, encode, parse
 from tests.factories import jpeg_with_exif, report_fields, submit
 
@@ -130,7 +130,8 @@ async def test_malformed_forms_are_a_4xx_never_a_crash(client: httpx.AsyncClient
 
 
 async def test_a_form_with_photo_goes_through_the_pipe(client: httpx.AsyncClient, redis: Redis) -> None:
-    assert len(_PIPES) == 1  # the app's Redis client has its pipe while the app runs
+    app: Any = client._transport.app  # type: ignore[attr-defined]
+    assert app.state.intake_pipe is not None  # the app's lifespan made it
     response = await submit(client, photo=jpeg_with_exif())
     assert response.status_code == 202
     entries = await redis.xrange(keys.COMMANDS)

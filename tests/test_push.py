@@ -208,11 +208,7 @@ async def test_gone_subscription_is_deleted(
     assert await count(engine, PushSubscription) == 1
     await change(client, technician, report_id, status="in_progress")
     await drain()
-    for _ in range(100):
-        if await count(engine, PushSubscription) == 0:
-            break
-        await asyncio.sleep(0.05)
-    assert await count(engine, PushSubscription) == 0
+    await wait_until(lambda: count_equals(engine, PushSubscription, 0))
     await change(client, technician, report_id, status="resolved")
     await drain()
     await asyncio.sleep(0.5)

@@ -90,7 +90,13 @@ def api(host: str | None, port: int | None, workers: int | None) -> None:
     from granian.constants import HTTPModes, Interfaces, Loops
     from granian.log import LogLevels
 
+    from lapor.push.vapid import load_vapid
+
     settings = _settings()
+    try:
+        load_vapid(settings)  # here, once: a bad key is one line, and the server processes share one file
+    except VapidKeyError as exc:
+        raise click.ClickException(str(exc)) from exc
     # Measured against uvicorn with uvloop and httptools on the same 2 workers: see
     # docs/benchmarks.md ("Server stack").
     Granian(

@@ -18,7 +18,7 @@ from lapor.api.middleware import BodyLimitMiddleware, MetricsMiddleware, Securit
 from lapor.api.routes import admin, auth, events, push, reports, seed, system
 from lapor.api.sse import EventHub
 from lapor.broker.client import connect
-from lapor.broker.intake import check_wait_aof_supported
+from lapor.broker.intake import check_wait_aof_supported, intake_pipe
 from lapor.config import Settings
 from lapor.push.vapid import load_vapid, public_key
 from lapor.store.engine import create_engine, create_sessionmaker
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hub = EventHub(connect(settings.redis_url))
         await hub.start()
         app.state.redis = redis
+        app.state.intake_pipe = intake_pipe(redis)
         app.state.sessions = create_sessionmaker(engine)
         app.state.categories = CategoryCache(app.state.sessions)
         app.state.hub = hub
@@ -50,6 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await hub.stop()
+            if app.state.intake_pipe is not None:
+                await app.state.intake_pipe.aclose()
             await redis.aclose()
             await engine.dispose()
 

@@ -18,6 +18,7 @@ from lapor.api.errors import PayloadTooLarge, ServiceUnavailable, ValidationFail
 from lapor.api.fields import NoNul
 from lapor.api.views import queued_report, report_links
 from lapor.broker.intake import DurabilityError, Submitted, submit_report
+from lapor.broker.pipe import ScriptPipe
 from lapor.config import Settings
 from lapor.domain.commands import CreateReport, new_id
 from lapor.domain.enums import Priority, Status
@@ -101,6 +102,7 @@ async def accept_report(
     categories: CategoryCache,
     idempotency_key: str | None,
     language: str,
+    pipe: ScriptPipe | None = None,
 ) -> Submitted:
     """Store the photo, append ``report.create``; the answer is given only once Redis has it."""
     digest = idempotency_digest(idempotency_key)
@@ -138,6 +140,7 @@ async def accept_report(
             queued_ttl=settings.queued_view_ttl_seconds,
             idempotency_ttl=settings.idempotency_ttl_seconds,
             wait_aof=settings.redis_wait_aof,
+            pipe=pipe,
         )
     except DurabilityError as exc:
         # The command is in Redis (and will be processed) but its fsync was not confirmed in

@@ -70,17 +70,26 @@ async def persisted_view(
 
 async def require_report(session: AsyncSession, redis: Redis, report_id: str) -> str:
     """404 unless the report exists, persisted or queued; returns the canonical id."""
+    report_id, _stored = await find_report(session, redis, report_id)
+    return report_id
+
+
+async def find_report(session: AsyncSession, redis: Redis, report_id: str) -> tuple[str, Report | None]:
+    """The canonical id and the stored report: None while it is queued, or while the database
+    cannot be reached (the worker checks when it applies a command); 404 if never accepted."""
     report_id = check_report_id(report_id)
     try:
-        if await queries.get_report(session, report_id=report_id) is not None:
-            return report_id
+        report = await queries.get_report(session, report_id=report_id)
     except DATABASE_ERRORS:
         # Accept the change anyway: the worker checks the report exists when it applies it
         # (and dead-letters the command if it never does), so staff keep working in an outage.
-        return report_id
+        return report_id, None
+    if report is not None:
+        return report_id, report
     if await redis.exists(keys.queued_view(report_id)):
-        return report_id
+        return report_id, None
     await session.rollback()  # a fresh snapshot: the worker may have committed it meanwhile
-    if await queries.get_report(session, report_id=report_id) is not None:
-        return report_id
+    report = await queries.get_report(session, report_id=report_id)
+    if report is not None:
+        return report_id, report
     raise NotFound("error.report_not_found")

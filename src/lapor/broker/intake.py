@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,8 +49,10 @@ async def submit_report(
     queued_ttl: int,
     idempotency_ttl: int,
     wait_aof: bool,
+    pipe: ScriptPipe | None = None,
 ) -> Submitted:
-    """Append a ``report.create`` command; return the answer to give the client."""
+    """Append a ``report.create`` command; return the answer to give the client. With ``pipe``
+    the script goes down the API's pipelined connection, unless WAITAOF must follow it."""
     use_idem = idempotency_digest is not None
     idem_key = keys.idempotency(idempotency_digest) if idempotency_digest else keys.COMMANDS
     script_keys = [keys.COMMANDS, keys.queued_view(command.report_id), idem_key]
@@ -66,7 +67,6 @@ async def submit_report(
         idempotency_ttl,
     ]
     result: Any
-    pipe = _PIPES.get(redis)
     if wait_aof:
         # WAITAOF waits for the fsync of the writes of its own connection: both commands go
         # down one connection, in one round trip.
@@ -88,24 +88,16 @@ async def submit_report(
     return Submitted(created=True, answer=answer)
 
 
-# The API's pipelined connections for the intake script, one per redis-py client (per process).
-_PIPES: weakref.WeakKeyDictionary[Redis, ScriptPipe] = weakref.WeakKeyDictionary()
 _SUBMIT_SHA = hashlib.sha1(_SUBMIT.encode(), usedforsecurity=False).hexdigest()
 
 
-def open_intake_pipe(redis: Redis) -> None:
-    """From now on ``submit_report`` with this client runs on one pipelined connection (see
-    ``broker/pipe.py``); where that cannot be made (TLS, say) it stays on redis-py."""
+def intake_pipe(redis: Redis) -> ScriptPipe | None:
+    """One pipelined connection for the intake script (``broker/pipe.py``) to the Redis that
+    ``redis`` talks to, for the API's lifespan to own; None where only redis-py will do (TLS, say)."""
     pipe = ScriptPipe.for_client(redis)
     if pipe is not None:
         pipe.register(_SUBMIT)
-        _PIPES[redis] = pipe
-
-
-async def close_intake_pipe(redis: Redis) -> None:
-    pipe = _PIPES.pop(redis, None)
-    if pipe is not None:
-        await pipe.aclose()
+    return pipe
 
 
 async def send_command(redis: Redis, command: AnyCommand, *, wait_aof: bool) -> str:

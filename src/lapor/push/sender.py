@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -15,8 +14,6 @@ from pywebpush import WebPusher, WebPushException
 
 from lapor.config import Settings
 from lapor.push.safety import PublicOnlyResolver, UnsafeEndpoint, check_endpoint
-
-log = logging.getLogger("lapor.push")
 
 _JWT_LIFETIME_SECONDS = 12 * 3600  # RFC 8292: at most 24 h
 Outcome = Literal["sent", "gone", "retry", "failed"]

@@ -85,6 +85,7 @@ async def submit_form(
             settings=settings,
             redis=redis,
             categories=request.app.state.categories,
+            pipe=request.app.state.intake_pipe,
             idempotency_key=fields.get("idempotency_key") or None,
             language=language,
         )

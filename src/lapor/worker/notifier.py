@@ -118,7 +118,7 @@ class Notifier:
                 events.append(ReportEvent.model_validate_json(entry.data))
             except ValidationError:
                 log.error("notifier: event %s cannot be read; skipped", entry.entry_id)
-        plans = await self.runner.run(lambda session: plan.plan_all(session, events))
+        plans = await self.runner.run(lambda session: plan.plan_all(session, events)) if events else []
         pushes = [(event, push) for event, planned in zip(events, plans, strict=True) for push in planned]
         results = await asyncio.gather(
             *(self.sender.send(push.target, push.payload, urgency=push.urgency) for _event, push in pushes)

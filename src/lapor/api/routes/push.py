@@ -15,12 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lapor.api import intake, lookup
 from lapor.api.deps import LanguageDep, RedisDep, SessionDep, SettingsDep, StaffDep
-from lapor.api.errors import DATABASE_ERRORS, Forbidden, ValidationFailed, error_responses
+from lapor.api.errors import Forbidden, ValidationFailed, error_responses
 from lapor.api.routes.reports import CommandAccepted, send
 from lapor.config import Settings
 from lapor.domain.commands import PushKeys, SubscribePush, SubscribeStaffPush, Unsubscribe
 from lapor.push.safety import MAX_ENDPOINT_LENGTH, UnsafeEndpoint, check_endpoint
-from lapor.store import queries
 
 router = APIRouter(prefix="/api", tags=["push"])
 
@@ -99,12 +98,9 @@ async def subscribe_reporter(
     language: LanguageDep,
 ) -> dict[str, str]:
     endpoint = _safe_endpoint(body.subscription.endpoint, settings)
-    report_id = await lookup.require_report(session, redis, report_id)
+    report_id, report = await lookup.find_report(session, redis, report_id)
     token_hash = intake.hash_tracking_token(body.tracking_token)
-    try:
-        report = await queries.get_report(session, report_id=report_id)
-    except DATABASE_ERRORS:
-        report = None  # still queued, or the database is out: the worker checks the token
+    # Still queued, or the database is out (report None): the worker checks the token then.
     if report is not None and not hmac.compare_digest(report.tracking_token_hash, token_hash):
         raise Forbidden("error.tracking_token")
     command = SubscribePush(

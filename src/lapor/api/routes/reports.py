@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, FastAPI, Header, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from redis.asyncio import Redis
@@ -28,30 +26,14 @@ from lapor.api.errors import (
 )
 from lapor.api.fields import NoNul
 from lapor.api.views import ReportDetail, ReportPage, public_report
-from lapor.broker.intake import close_intake_pipe, open_intake_pipe, send_command
+from lapor.broker.intake import send_command
 from lapor.config import Settings
 from lapor.domain.commands import Actor, AddComment, AnyCommand, UpdateReport
 from lapor.domain.enums import Priority, Role, Status
 from lapor.store import queries
 from lapor.store.models import User
 
-
-@asynccontextmanager
-async def _intake_pipe(app: FastAPI) -> AsyncIterator[None]:
-    """Runs inside the app's lifespan (FastAPI merges a router's): the intake's pipelined Redis
-    connection (``broker/pipe.py``) lives as long as the app's Redis client."""
-    redis: Redis | None = getattr(app.state, "redis", None)
-    if redis is None:
-        yield
-        return
-    open_intake_pipe(redis)
-    try:
-        yield
-    finally:
-        await close_intake_pipe(redis)
-
-
-router = APIRouter(prefix="/api", tags=["reports"], lifespan=_intake_pipe)
+router = APIRouter(prefix="/api", tags=["reports"])
 
 _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 _MAX_FILES = 2
@@ -205,6 +187,7 @@ async def submit_report(request: Request) -> JSONResponse:
         settings=settings,
         redis=redis,
         categories=request.app.state.categories,
+        pipe=request.app.state.intake_pipe,
         idempotency_key=idempotency_key,
         language=language,
     )

@@ -167,6 +167,7 @@ async def lapor(
         settings=settings,
         redis=redis,
         categories=request.app.state.categories,
+        pipe=request.app.state.intake_pipe,
         idempotency_key=idempotency_key,
         language=language,
     )
