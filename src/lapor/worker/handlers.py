@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select, update
@@ -209,8 +210,23 @@ def _assign(session: Session, report: Report, username: str, actor: Actor, recor
         record.add(TimelineKind.ASSIGNMENT, actor, event="assignment", note=user.display_name)
 
 
+_STATUS_DELTAS = "lapor.status_deltas"
+
+
 def count_status(session: Session, status: Status, delta: int) -> None:
-    session.connection().execute(_COUNT_STATUS, {"counted_status": status.value, "delta": delta})
+    """Note a change to the status counts; ``write_status_counts`` stores them before the commit."""
+    deltas: Counter[str] = session.info.setdefault(_STATUS_DELTAS, Counter())
+    deltas[status.value] += delta
+
+
+def write_status_counts(session: Session) -> None:
+    """One statement per status the transaction changed, at its end: the counts are a few hot
+    rows that every create touches, so their locks are held for the shortest time, and taken in
+    the same order by every worker (PostgreSQL would otherwise find deadlocks between batches)."""
+    deltas: Counter[str] = session.info.pop(_STATUS_DELTAS, Counter())
+    changes = [{"counted_status": s, "delta": d} for s, d in sorted(deltas.items()) if d]
+    if changes:
+        session.connection().execute(_COUNT_STATUS, changes)
 
 
 def _load_for_update(session: Session, report_id: str) -> Report:

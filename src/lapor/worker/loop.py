@@ -24,7 +24,14 @@ from lapor.broker.consumer import Entry
 from lapor.broker.stats import LATENCY_BUCKETS
 from lapor.config import Settings
 from lapor.domain.commands import AnyCommand, CreateReport, decode_command
-from lapor.worker.apply import Outcome, RenderedPhoto, apply_command, discard_upload, render_photo
+from lapor.worker.apply import (
+    Outcome,
+    RenderedPhoto,
+    apply_command,
+    apply_together,
+    discard_upload,
+    render_photo,
+)
 from lapor.worker.handlers import ReportNotPersistedYet
 from lapor.worker.transactions import TransactionRunner
 
@@ -151,16 +158,40 @@ class Worker:
             except ValidationError as exc:
                 await self._dead_letter(entry, f"undecodable command: {exc}")
         photos = await self._render_photos([command for _entry, command in decoded])
-        applied: list[tuple[Entry, AnyCommand, Outcome]] = []
-        for entry, command in decoded:  # a warm stop still finishes the batch in hand
-            outcome = await self._handle(entry, command, photos.get(command.command_id))
-            if outcome is not None:  # None: left pending for a retry, or dead-lettered
-                applied.append((entry, command, outcome))
+        applied = await self._apply_together(decoded, photos)
+        if applied is None:
+            applied = []
+            for entry, command in decoded:  # a warm stop still finishes the batch in hand
+                outcome = await self._handle(entry, command, photos.get(command.command_id))
+                if outcome is not None:  # None: left pending for a retry, or dead-lettered
+                    applied.append((entry, command, outcome))
         if applied:
             await self._complete(applied)
         for _entry, command, _outcome in applied:
             discard_upload(command, self.settings)
         self.processed += len(applied)
+
+    async def _apply_together(
+        self, decoded: Sequence[tuple[Entry, AnyCommand]], photos: dict[str, RenderedPhoto]
+    ) -> list[tuple[Entry, AnyCommand, Outcome]] | None:
+        """The whole batch in one transaction (group commit), or None: then it goes one by one.
+
+        Failures are rare (a redelivery after a crash, a poison command, the database down), and
+        the one-by-one path already knows how to replay, retry, wait or dead-letter each of them.
+        """
+        if len(decoded) < 2 or any(photo.missing for photo in photos.values()):
+            return None
+        try:
+            outcomes = await apply_together(
+                self.runner, [(command, photos.get(command.command_id)) for _entry, command in decoded]
+            )
+        except Exception as exc:
+            # The type only: a database error quotes the statement's parameters (reporters' contacts).
+            log.debug("a batch of %d goes one by one after %s", len(decoded), type(exc).__name__)
+            return None
+        return [
+            (entry, command, outcome) for (entry, command), outcome in zip(decoded, outcomes, strict=True)
+        ]
 
     async def _render_photos(self, commands: list[AnyCommand]) -> dict[str, RenderedPhoto]:
         """Render the batch's photos in parallel threads, one per core; the commits stay in order."""
