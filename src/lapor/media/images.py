@@ -66,7 +66,9 @@ def reencode(source: Path, *, display: Path, thumbnail: Path, max_pixels: int) -
     display.parent.mkdir(parents=True, exist_ok=True)
     shown = _fit(rgb, DISPLAY_MAX_SIDE)
     _save_jpeg(shown, display, quality=85)
-    _save_jpeg(_fit(shown, THUMBNAIL_MAX_SIDE), thumbnail, quality=75)
+    # A thumbnail is shown at a quarter of the size or less: the integer reduction (an area average,
+    # no aliasing) may do nearly all of the work; a third of the time of the display's resize.
+    _save_jpeg(_fit(shown, THUMBNAIL_MAX_SIDE, reducing_gap=1.0), thumbnail, quality=75)
     return Rendition(display, thumbnail)
 
 
@@ -102,14 +104,14 @@ class _opened:
             self._image.close()
 
 
-def _fit(image: Image.Image, max_side: int) -> Image.Image:
+def _fit(image: Image.Image, max_side: int, *, reducing_gap: float = 2.0) -> Image.Image:
     """The image scaled to fit a ``max_side`` square (a new image; the same one if it fits)."""
     if max(image.size) <= max_side:
         return image
     scale = max_side / max(image.size)
     size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
     # reducing_gap: a fast integer reduction first, then a high-quality resample of what is left.
-    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=reducing_gap)
 
 
 def _save_jpeg(image: Image.Image, path: Path, *, quality: int) -> None:
