@@ -20,34 +20,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.photos import camera_jpeg
-
-BOUNDARY = b"----lapor-bench-boundary"
-
-
-def multipart_body(photo: bytes) -> bytes:
-    def part(name: bytes, value: bytes) -> bytes:
-        return (
-            b"--"
-            + BOUNDARY
-            + b'\r\nContent-Disposition: form-data; name="'
-            + name
-            + b'"\r\n\r\n'
-            + value
-            + b"\r\n"
-        )
-
-    fields = part(b"reporter_name", b"Bench") + part(b"location", b"Gedung A")
-    fields += part(b"description", b"Lampu koridor mati, uji beban") + part(b"priority", b"medium")
-    file_part = b"--" + BOUNDARY + b'\r\nContent-Disposition: form-data; name="photo"; filename="k.jpg"\r\n'
-    file_part += b"Content-Type: image/jpeg\r\n\r\n" + photo + b"\r\n--" + BOUNDARY + b"--\r\n"
-    return fields + file_part
+from bench.photos import MULTIPART_TYPE, camera_jpeg, multipart_body
 
 
 async def submit(app: Any, body: bytes) -> None:
     headers = [
         (b"host", b"bench"),
-        (b"content-type", b"multipart/form-data; boundary=" + BOUNDARY),
+        (b"content-type", MULTIPART_TYPE.encode()),
         (b"content-length", str(len(body)).encode()),
     ]
     scope = {
@@ -89,7 +68,9 @@ async def run(n: int, batches: int) -> None:
     await asyncio.to_thread(upgrade, settings.resolved_database_url)
     redis = connect(settings.redis_url)
     await redis.flushdb()
-    body = multipart_body(camera_jpeg())
+    fields = {"reporter_name": "Bench", "location": "Gedung A", "priority": "medium"}
+    fields["description"] = "Lampu koridor mati, uji beban"
+    body = multipart_body(fields, file_field="photo", photo=camera_jpeg())
     app = create_app(settings)
     try:
         async with app.router.lifespan_context(app):

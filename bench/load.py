@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from sqlalchemy import create_engine, text
 
-from bench.photos import camera_jpeg
+from bench.photos import MULTIPART_TYPE, camera_jpeg, multipart_body
 
 
 @dataclass
@@ -97,6 +98,13 @@ def form_for(system: str, marker: str) -> dict[str, str]:
     }
 
 
+def encode_form(fields: dict[str, str], photo_field: str, photo: bytes | None) -> tuple[bytes, str]:
+    """The request body and its content type, built before the clock starts."""
+    if photo is None:
+        return urlencode(fields).encode(), "application/x-www-form-urlencoded"
+    return multipart_body(fields, file_field=photo_field, photo=photo), MULTIPART_TYPE
+
+
 async def submit_all(
     system: str, url: str, n: int, concurrency: int, rate: float | None, photo: bytes | None, timeout: float
 ) -> tuple[list[Request], float]:
@@ -107,18 +115,16 @@ async def submit_all(
     queue: asyncio.Queue[Request] = asyncio.Queue()
     for request in requests:
         queue.put_nowait(request)
+    bodies = [encode_form(form_for(system, request.marker), photo_field, photo) for request in requests]
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits) as client:
         start = time.time()
 
         async def one(request: Request) -> None:
+            body, content_type = bodies[request.seq]
             request.sent = time.time()
             try:
-                response = await client.post(
-                    path,
-                    data=form_for(system, request.marker),
-                    files={photo_field: ("kerusakan.jpg", photo, "image/jpeg")} if photo else None,
-                )
+                response = await client.post(path, content=body, headers={"content-type": content_type})
             except httpx.TimeoutException:
                 request.outcome = "timeout"  # indeterminate: it may or may not have been stored
                 return
