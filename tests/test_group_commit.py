@@ -39,7 +39,7 @@ class CountingRunner:
         await self.inner.dispose()
 
 
-async def run_worker(settings: Settings, redis: Redis, **overrides: Any) -> CountingRunner:
+async def run_burst_worker(settings: Settings, redis: Redis, **overrides: Any) -> CountingRunner:
     worker_settings = settings.model_copy(update=overrides) if overrides else settings
     runner = CountingRunner(transaction_runner(worker_settings.resolved_database_url))
     try:
@@ -86,7 +86,7 @@ async def test_a_batch_is_applied_in_one_transaction_in_stream_order(
         )
         assert change.status_code == 202
 
-    runner = await run_worker(settings, redis, worker_batch_size=50)
+    runner = await run_burst_worker(settings, redis, worker_batch_size=50)
 
     assert runner.transactions == 1
     assert await stored(engine) == (10, 12, {"pending": 9, "resolved": 1}, {"pending": 9, "resolved": 1})
@@ -101,7 +101,7 @@ async def test_a_batch_with_a_redelivered_and_a_failing_command_goes_one_by_one(
     client: httpx.AsyncClient, settings: Settings, redis: Redis, engine: AsyncEngine
 ) -> None:
     (first,) = await submit_many(client, 1)
-    await run_worker(settings, redis)
+    await run_burst_worker(settings, redis)
     ((_entry_id, fields),) = await redis.xrange(keys.COMMANDS)
     await redis.xadd(keys.COMMANDS, fields)  # delivered again, as after a crash before XACK
     later = await submit_many(client, 3)
@@ -115,7 +115,7 @@ async def test_a_batch_with_a_redelivered_and_a_failing_command_goes_one_by_one(
     )
     more = await submit_many(client, 2)
 
-    runner = await run_worker(settings, redis, worker_batch_size=50, worker_max_attempts=1)
+    runner = await run_burst_worker(settings, redis, worker_batch_size=50, worker_max_attempts=1)
 
     assert runner.transactions > 1  # the group was tried, then each command on its own
     assert await stored(engine) == (6, 6, {"pending": 6}, {"pending": 6})

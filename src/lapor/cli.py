@@ -120,6 +120,7 @@ def api(host: str | None, port: int | None, workers: int | None) -> None:
 @click.option("--check", is_flag=True, help="Exit 0 if a live worker is seen, 1 otherwise")
 def worker(burst: bool, check: bool) -> None:
     """Apply commands from the stream to the database (the only writer of reports)."""
+    from lapor.runtime import freeze_startup_heap
     from lapor.worker.main import check_workers, run_worker
 
     settings = _settings()
@@ -127,6 +128,7 @@ def worker(burst: bool, check: bool) -> None:
         names = _run(lambda: check_workers(settings))
         click.echo(f"live workers: {', '.join(names)}" if names else "no live worker")
         sys.exit(0 if names else 1)
+    freeze_startup_heap()
     sys.exit(_run(lambda: run_worker(settings, burst=burst)))
 
 
