@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
+import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from lapor.config import Settings
@@ -72,7 +73,13 @@ def live_system(
         stop(worker)
 
 
-@pytest.fixture
+# One Chromium for the whole run (each person gets a fresh context: cookies and storage): starting
+# Playwright and Chromium for every test cost 0.7 s, half a minute of the suite. The browser tests
+# therefore run in the session's event loop (``pytestmark = IN_BROWSER_LOOP`` in each module).
+IN_BROWSER_LOOP = pytest.mark.asyncio(loop_scope="session")
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def browser() -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
@@ -85,7 +92,7 @@ async def browser() -> AsyncIterator[Browser]:
             await browser.close()
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def new_page(browser: Browser, live_system: LiveSystem) -> AsyncIterator[Callable[..., object]]:
     """Open a page in a fresh browser context (its own cookies and storage): a person."""
     contexts: list[BrowserContext] = []

@@ -24,10 +24,12 @@ from sqlalchemy import func, select
 
 from lapor.store.engine import create_engine
 from lapor.store.models import PushSubscription
-from tests.e2e.conftest import DESKTOP, PHONE, LiveSystem
+from tests.e2e.conftest import DESKTOP, IN_BROWSER_LOOP, PHONE, LiveSystem
 from tests.e2e.test_staff import StaffDesk, submit_report
 from tests.e2e.test_student import SLOW, fill_report
 from tests.pushservice import Browser, PushService
+
+pytestmark = IN_BROWSER_LOOP
 
 REPORT_URL = re.compile(r"/r/([0-9a-f-]{36})$")
 

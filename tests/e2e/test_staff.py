@@ -15,7 +15,9 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, LiveSystem
+from tests.e2e.conftest import DESKTOP, IN_BROWSER_LOOP, PHONE, LiveSystem
+
+pytestmark = IN_BROWSER_LOOP
 
 SLOW = 15_000  # ms: long enough for the worker to apply a command on a busy CI machine
 TRACKING_URL = re.compile(r"/r/([0-9a-f-]{36})(#.*)?$")

@@ -14,7 +14,9 @@ import httpx
 from PIL import Image
 from playwright.async_api import Browser, Page, Request, expect
 
-from tests.e2e.conftest import PHONE, LiveSystem
+from tests.e2e.conftest import IN_BROWSER_LOOP, PHONE, LiveSystem
+
+pytestmark = IN_BROWSER_LOOP
 
 SLOW = 15_000  # ms: long enough for the worker to persist a report on a busy CI machine
 REPORT_URL = re.compile(r"/r/([0-9a-f-]{36})$")
