@@ -18,7 +18,7 @@ from lapor.api.middleware import BodyLimitMiddleware, MetricsMiddleware, Securit
 from lapor.api.routes import admin, auth, events, push, reports, seed, system
 from lapor.api.sse import EventHub
 from lapor.broker.client import connect
-from lapor.broker.intake import check_wait_aof_supported, intake_pipe
+from lapor.broker.intake import check_wait_aof_supported, intake_pipe, warm_intake
 from lapor.config import Settings
 from lapor.push.vapid import load_vapid, public_key
 from lapor.store.engine import create_engine, create_sessionmaker
@@ -47,6 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessions = create_sessionmaker(engine)
         app.state.categories = CategoryCache(app.state.sessions)
         app.state.hub = hub
+        # The first reports after a start or deploy should not pay for connections and caches.
+        await warm_intake(redis, app.state.intake_pipe)
+        await app.state.categories.items()
         try:
             yield
         finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -15,22 +16,43 @@ log = logging.getLogger("lapor.api")
 
 
 class CategoryCache:
+    """Refreshed from the database every ``ttl_seconds``, by one query at a time.
+
+    Until the first load has finished, callers wait for it (a category added by an admin must not
+    be refused). After that a stale list is served while one background query refreshes it: under
+    load, every request that found the list expired used to run the same query at once, and they
+    queued for the database pool together.
+    """
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, ttl_seconds: float = 60.0) -> None:
         self._sessions = sessions
         self._ttl = ttl_seconds
         self._loaded_at = float("-inf")
-        self._items: list[dict[str, str]] = [
-            {"slug": slug, "name_id": name_id, "name_en": name_en}
-            for slug, name_id, name_en in DEFAULT_CATEGORIES
-        ]
+        self._loaded_once = False
+        self._refreshing: asyncio.Task[None] | None = None
+        self._set(
+            [
+                {"slug": s, "name_id": name_id, "name_en": name_en}
+                for s, name_id, name_en in DEFAULT_CATEGORIES
+            ]
+        )
 
     async def items(self) -> list[dict[str, str]]:
         if time.monotonic() - self._loaded_at > self._ttl:
-            await self._refresh()
+            refreshing = self._refreshing
+            if refreshing is None:
+                refreshing = self._refreshing = asyncio.create_task(self._refresh())
+            if not self._loaded_once:
+                await asyncio.shield(refreshing)  # a caller that gives up does not cancel it
         return self._items
 
     async def slugs(self) -> list[str]:
-        return [item["slug"] for item in await self.items()]
+        await self.items()
+        return self._slugs
+
+    def _set(self, items: list[dict[str, str]]) -> None:
+        self._items = items
+        self._slugs = [item["slug"] for item in items]
 
     async def _refresh(self) -> None:
         try:
@@ -41,6 +63,9 @@ class CategoryCache:
             log.warning("category list not refreshed (%s); using the cached one", type(exc).__name__)
             self._loaded_at = time.monotonic() - self._ttl + 5
             return
+        finally:
+            self._refreshing = None
+            self._loaded_once = True
         if rows:
-            self._items = [{"slug": c.slug, "name_id": c.name_id, "name_en": c.name_en} for c in rows]
+            self._set([{"slug": c.slug, "name_id": c.name_id, "name_en": c.name_en} for c in rows])
         self._loaded_at = time.monotonic()

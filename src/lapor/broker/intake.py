@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,8 @@ from redis.exceptions import RedisError, ResponseError
 from lapor.broker import keys
 from lapor.broker.pipe import ScriptPipe
 from lapor.domain.commands import AnyCommand, CreateReport, encode_command
+
+log = logging.getLogger("lapor.api")
 
 # One round trip, one atomic step: answer a repeated Idempotency-Key with the first answer, or
 # append the command and remember both the queued view and the answer. A client can never get a
@@ -98,6 +101,16 @@ def intake_pipe(redis: Redis) -> ScriptPipe | None:
     if pipe is not None:
         pipe.register(_SUBMIT)
     return pipe
+
+
+async def warm_intake(redis: Redis, pipe: ScriptPipe | None) -> None:
+    """Load the intake script and open the pipe at start-up, not under the first reports' load."""
+    try:
+        await redis.script_load(_SUBMIT)
+        if pipe is not None:
+            await pipe.connect()
+    except (RedisError, OSError) as exc:  # not fatal: the first report connects, or answers 503
+        log.warning("intake not warmed up: Redis unavailable (%s)", type(exc).__name__)
 
 
 async def send_command(redis: Redis, command: AnyCommand, *, wait_aof: bool) -> str:

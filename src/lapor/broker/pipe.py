@@ -176,6 +176,10 @@ class ScriptPipe:
             raise reply
         return reply
 
+    async def connect(self) -> None:
+        """Connect now rather than on the first command."""
+        await self._connected()
+
     async def _call(self, command: bytes) -> Reply:
         protocol = await self._connected()
         waiter = protocol.send(command)
