@@ -4,6 +4,7 @@ command at a time when any of them fails, with nothing lost, doubled or reordere
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 import httpx
@@ -16,6 +17,7 @@ from lapor.broker import keys
 from lapor.config import Settings
 from lapor.domain.commands import Actor, UpdateReport
 from lapor.domain.enums import Role, Status
+from lapor.store import retention
 from lapor.store.models import ProcessedCommand, Report, StatusCount
 from lapor.worker.loop import Worker
 from lapor.worker.transactions import TransactionRunner, transaction_runner
@@ -25,14 +27,18 @@ T = TypeVar("T")
 
 
 class CountingRunner:
-    """The worker's real transaction runner, counting the transactions it runs."""
+    """The worker's real transaction runner, counting the transactions that apply commands (not
+    the housekeeping that forgets old records)."""
 
     def __init__(self, inner: TransactionRunner) -> None:
         self.inner = inner
         self.transactions = 0
 
     async def run(self, work: Callable[[Session], T]) -> T:
-        self.transactions += 1
+        if not (
+            isinstance(work, partial) and work.func in (retention.prune_processed, retention.prune_deliveries)
+        ):
+            self.transactions += 1
         return await self.inner.run(work)
 
     async def dispose(self) -> None:

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     worker_db_retry_max_seconds: float = Field(default=10.0, gt=0)
     events_maxlen: int = Field(default=100_000, ge=100)
     redis_wait_aof: bool = False
+    processed_retention_days: float = Field(
+        default=30, gt=0, description="How long a worker remembers applied commands and sent pushes"
+    )
 
     # Intake limits
     max_photo_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)

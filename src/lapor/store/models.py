@@ -139,6 +139,8 @@ class ProcessedCommand(Base):
     processed_at: Mapped[datetime] = mapped_column()
     events: Mapped[list[dict[str, object]]] = mapped_column(JSON)
 
+    __table_args__ = (Index("ix_processed_commands_processed_at", "processed_at"),)
+
 
 class StatusCount(Base):
     """How many reports have each status: kept by the worker in the same transaction as the
@@ -186,3 +188,5 @@ class PushDelivery(Base):
         ForeignKey("push_subscriptions.id", ondelete="CASCADE"), primary_key=True
     )
     sent_at: Mapped[datetime] = mapped_column()
+
+    __table_args__ = (Index("ix_push_deliveries_sent_at", "sent_at"),)

@@ -11,6 +11,8 @@ import secrets
 import socket
 import time
 from collections.abc import Sequence
+from datetime import timedelta
+from functools import partial
 
 from pydantic import ValidationError
 from redis.asyncio import Redis
@@ -23,7 +25,8 @@ from lapor.broker import consumer, events, keys
 from lapor.broker.consumer import Entry
 from lapor.broker.stats import LATENCY_BUCKETS
 from lapor.config import Settings
-from lapor.domain.commands import AnyCommand, CreateReport, decode_command
+from lapor.domain.commands import AnyCommand, CreateReport, decode_command, utcnow
+from lapor.store import retention
 from lapor.worker.apply import (
     Outcome,
     RenderedPhoto,
@@ -39,6 +42,8 @@ log = logging.getLogger("lapor.worker")
 
 _FORGET_CONSUMER_AFTER_MS = 3600 * 1000
 _NOT_YET_RETRIES = 3  # then it counts as a failure and is retried on reclaim
+_PRUNE_EVERY_SECONDS = 3600
+_PRUNE_CHUNKS_PER_CYCLE = 10
 
 
 def consumer_name() -> str:
@@ -77,6 +82,7 @@ class Worker:
         self.processed = 0
         self._stopping = asyncio.Event()
         self._last_claim = 0.0
+        self._next_prune = 0.0
 
     def request_stop(self) -> None:
         """Warm stop: finish the batch in hand, acknowledge it, then return from ``run``."""
@@ -136,6 +142,23 @@ class Worker:
         gone = await consumer.forget_idle_consumers(self.redis, idle_ms=_FORGET_CONSUMER_AFTER_MS)
         if gone:
             log.info("forgot %d idle consumers: %s", len(gone), ", ".join(gone))
+        await self._prune()
+
+    async def _prune(self) -> None:
+        """Forget idempotency records past their retention: a few small transactions per cycle."""
+        if time.monotonic() < self._next_prune:
+            return
+        before = utcnow() - timedelta(days=self.settings.processed_retention_days)
+        try:
+            for prune in (retention.prune_processed, retention.prune_deliveries):
+                for _ in range(_PRUNE_CHUNKS_PER_CYCLE):
+                    if await self.runner.run(partial(prune, before=before)) < retention.CHUNK:
+                        break
+                else:
+                    return  # more to delete: again at the next housekeeping, commands first
+        except Exception as exc:  # pruning waits for a better time; it never stops the worker
+            log.warning("old idempotency records not pruned (%s); trying again later", type(exc).__name__)
+        self._next_prune = time.monotonic() + _PRUNE_EVERY_SECONDS
 
     async def _drained(self) -> bool:
         info = {g["name"]: g for g in await self.redis.xinfo_groups(keys.COMMANDS)}

@@ -1,0 +1,36 @@
+"""Forgetting the records that only make a redelivery harmless, once no redelivery can come.
+
+``processed_commands`` (a command applied before is not applied again) and ``push_deliveries``
+(an event is pushed to a browser once) get a row for every command and every push. A command is
+redelivered within seconds of a crash and an event re-read within the event stream's life, so rows
+older than ``LAPOR_PROCESSED_RETENTION_DAYS`` only grow the database. The worker deletes them in
+small transactions, so the write lock is never held for long.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select, tuple_
+from sqlalchemy.orm import Session
+
+from lapor.store.models import ProcessedCommand, PushDelivery
+
+CHUNK = 5000  # rows per transaction
+
+
+def prune_processed(session: Session, before: datetime) -> int:
+    """Delete up to ``CHUNK`` processed-command records older than ``before``; how many went."""
+    old = select(ProcessedCommand.command_id).where(ProcessedCommand.processed_at < before).limit(CHUNK)
+    result = session.execute(
+        delete(ProcessedCommand).where(ProcessedCommand.command_id.in_(old.scalar_subquery()))
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def prune_deliveries(session: Session, before: datetime) -> int:
+    """Delete up to ``CHUNK`` push-delivery records older than ``before``; how many went."""
+    key = tuple_(PushDelivery.event_id, PushDelivery.subscription_id)
+    old = select(PushDelivery.event_id, PushDelivery.subscription_id).where(PushDelivery.sent_at < before)
+    result = session.execute(delete(PushDelivery).where(key.in_(old.limit(CHUNK))))
+    return int(result.rowcount)  # type: ignore[attr-defined]
