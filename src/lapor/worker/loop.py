@@ -145,19 +145,23 @@ class Worker:
         await self._prune()
 
     async def _prune(self) -> None:
-        """Forget idempotency records past their retention: a few small transactions per cycle."""
+        """Forget what is past its retention (store/retention.py): a few small transactions per cycle."""
         if time.monotonic() < self._next_prune:
             return
         before = utcnow() - timedelta(days=self.settings.processed_retention_days)
         try:
-            for prune in (retention.prune_processed, retention.prune_deliveries):
+            for prune in (
+                retention.prune_processed,
+                retention.prune_deliveries,
+                retention.prune_closed_subscriptions,
+            ):
                 for _ in range(_PRUNE_CHUNKS_PER_CYCLE):
                     if await self.runner.run(partial(prune, before=before)) < retention.CHUNK:
                         break
                 else:
                     return  # more to delete: again at the next housekeeping, commands first
         except Exception as exc:  # pruning waits for a better time; it never stops the worker
-            log.warning("old idempotency records not pruned (%s); trying again later", type(exc).__name__)
+            log.warning("old records not pruned (%s); trying again later", type(exc).__name__)
         self._next_prune = time.monotonic() + _PRUNE_EVERY_SECONDS
 
     async def _drained(self) -> bool:
