@@ -7,6 +7,7 @@ SQLite file (or the PostgreSQL at --database-url). Prints reports per second.
     .venv/bin/python bench/worker_throughput.py --reports 5000
     .venv/bin/python bench/worker_throughput.py --reports 500 --photos
     .venv/bin/python bench/worker_throughput.py --reports 6000 --processes 2   # two burst workers
+    .venv/bin/python -m bench.worker_throughput --reports 6000 --preload 1000000   # into a full table
     .venv/bin/python bench/worker_throughput.py --database-url \
         postgresql+asyncpg://postgres@127.0.0.1:5432/lapor_bench   # dropped and re-created
 """
@@ -46,13 +47,24 @@ async def fresh_postgres_database(url: str) -> None:
 
 
 async def run(
-    reports: int, photos: bool, database_url: str | None, redis_url: str, processes: int = 1
+    reports: int,
+    photos: bool,
+    database_url: str | None,
+    redis_url: str,
+    processes: int = 1,
+    preload: int = 0,
 ) -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="lapor-bench-"))
     url = database_url or f"sqlite+aiosqlite:///{data_dir / 'bench.db'}"
     if url.startswith("postgresql"):
         await fresh_postgres_database(url)
     await asyncio.to_thread(upgrade, url)
+    if preload:
+        from bench.scale import load  # bench.scale imports this module
+
+        start = time.time()
+        await load(url, preload)
+        print(f"preloaded {preload:,} reports in {time.time() - start:.0f} s")
     settings = Settings(
         env="test", database_url=url, redis_url=redis_url, data_dir=data_dir, worker_batch_size=100
     )
@@ -127,8 +139,16 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
     parser.add_argument("--processes", type=int, default=1, help="burst workers draining the stream together")
+    parser.add_argument(
+        "--preload",
+        type=int,
+        default=0,
+        help="reports put in the database first (as bench/scale.py loads them)",
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.reports, args.photos, args.database_url, args.redis_url, args.processes))
+    asyncio.run(
+        run(args.reports, args.photos, args.database_url, args.redis_url, args.processes, args.preload)
+    )
 
 
 if __name__ == "__main__":
