@@ -177,3 +177,31 @@ async def test_database_down_keeps_intake_and_staff_changes_flowing(
         assert listing.json()["error"]["message"].startswith("The database cannot be reached")
         assert (await http.get("/readyz")).json()["checks"]["database"].startswith("error")
     assert await redis.xlen(keys.COMMANDS) == 2
+
+
+async def test_a_database_that_never_answers_does_not_hold_up_start_or_intake(
+    make_settings: Callable[..., Settings], redis: Redis
+) -> None:
+    from lapor.api.app import create_app
+
+    async def accept_and_say_nothing(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # like a host behind a firewall that drops the replies
+
+    silent = await asyncio.start_server(accept_and_say_nothing, "127.0.0.1", 0)
+    port = silent.sockets[0].getsockname()[1]
+    app = create_app(make_settings(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/test"))
+    transport = httpx.ASGITransport(app=app)
+    try:
+        started = time.monotonic()
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://t") as http,
+        ):
+            assert time.monotonic() - started < 5  # the warm-up gives up; it does not wait a minute
+            before = time.monotonic()
+            accepted = await http.post("/api/reports", json=report_fields(category="electrical"))
+            assert accepted.status_code == 202  # a default category, checked against the defaults
+            assert time.monotonic() - before < 4
+    finally:
+        silent.close()
+    assert await redis.xlen(keys.COMMANDS) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,6 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
+from redis.asyncio import Redis
 
 from lapor import __version__
 from lapor.api.categories import CategoryCache
@@ -26,6 +28,14 @@ from lapor.web import pwa, staff, student
 from lapor.web.render import STATIC
 
 log = logging.getLogger("lapor.api")
+
+
+_WARM_UP_SECONDS = 3.0
+
+
+async def _warm_up(app: FastAPI, redis: Redis) -> None:
+    await warm_intake(redis, app.state.intake_pipe)
+    await app.state.categories.items()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -47,9 +57,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessions = create_sessionmaker(engine)
         app.state.categories = CategoryCache(app.state.sessions)
         app.state.hub = hub
-        # The first reports after a start or deploy should not pay for connections and caches.
-        await warm_intake(redis, app.state.intake_pipe)
-        await app.state.categories.items()
+        # The first reports after a start or deploy should not pay for connections and caches;
+        # bounded, because a database or Redis that does not answer must not keep the API down.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(_warm_up(app, redis), timeout=_WARM_UP_SECONDS)
         try:
             yield
         finally:

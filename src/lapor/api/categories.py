@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -14,14 +15,16 @@ from lapor.store import queries
 
 log = logging.getLogger("lapor.api")
 
+FIRST_LOAD_WAIT_SECONDS = 2.0
+
 
 class CategoryCache:
     """Refreshed from the database every ``ttl_seconds``, by one query at a time.
 
     Until the first load has finished, callers wait for it (a category added by an admin must not
-    be refused). After that a stale list is served while one background query refreshes it: under
-    load, every request that found the list expired used to run the same query at once, and they
-    queued for the database pool together.
+    be refused), for at most ``FIRST_LOAD_WAIT_SECONDS``. After that a stale list is served while
+    one background query refreshes it: under load, every request that found the list expired used
+    to run the same query at once, and they queued for the database pool together.
     """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, ttl_seconds: float = 60.0) -> None:
@@ -43,7 +46,10 @@ class CategoryCache:
             if refreshing is None:
                 refreshing = self._refreshing = asyncio.create_task(self._refresh())
             if not self._loaded_once:
-                await asyncio.shield(refreshing)  # a caller that gives up does not cancel it
+                # A caller that gives up does not cancel the load; one that waited this long gets the
+                # defaults, as when the database is down (it may not answer at all for a minute).
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(refreshing), timeout=FIRST_LOAD_WAIT_SECONDS)
         return self._items
 
     async def slugs(self) -> list[str]:
