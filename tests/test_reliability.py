@@ -184,7 +184,10 @@ async def test_a_database_that_never_answers_does_not_hold_up_start_or_intake(
 ) -> None:
     from lapor.api.app import create_app
 
+    connections: list[asyncio.StreamWriter] = []
+
     async def accept_and_say_nothing(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(writer)
         await reader.read()  # like a host behind a firewall that drops the replies
 
     silent = await asyncio.start_server(accept_and_say_nothing, "127.0.0.1", 0)
@@ -203,5 +206,8 @@ async def test_a_database_that_never_answers_does_not_hold_up_start_or_intake(
             assert accepted.status_code == 202  # a default category, checked against the defaults
             assert time.monotonic() - before < 4
     finally:
+        for connection in connections:
+            connection.close()
         silent.close()
+        await silent.wait_closed()
     assert await redis.xlen(keys.COMMANDS) == 1

@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await hub.stop()
+            await app.state.categories.aclose()
             if app.state.intake_pipe is not None:
                 await app.state.intake_pipe.aclose()
             await redis.aclose()

@@ -56,6 +56,14 @@ class CategoryCache:
         await self.items()
         return self._slugs
 
+    async def aclose(self) -> None:
+        """Stop a refresh still in flight (at shutdown: its database may not be answering)."""
+        refreshing = self._refreshing
+        if refreshing is not None:
+            refreshing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await refreshing
+
     def _set(self, items: list[dict[str, str]]) -> None:
         self._items = items
         self._slugs = [item["slug"] for item in items]
