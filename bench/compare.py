@@ -30,6 +30,7 @@ from pathlib import Path
 import httpx
 import redis
 
+from bench import targets
 from bench.load import print_table, run_load
 from bench.photos import camera_jpeg
 
@@ -222,6 +223,18 @@ def main() -> None:
 
         print(f"ratio intake req/s (wrk, best round): lapor/seed {top('lapor') / top('seed'):.2f}x;", end=" ")
         print(f"lapor/bare hello {top('lapor') / top('hello'):.2f}")
+        each = [lapor / seed for (lapor, _), (seed, _) in zip(intake["lapor"], intake["seed"], strict=True)]
+        print("  round by round, lapor/seed: " + ", ".join(f"{ratio:.2f}x" for ratio in each))
+        targets.verdict(
+            "intake, lapor/seed (best round)",
+            top("lapor") / top("seed"),
+            targets.INTAKE_RATIO_OVER_SEED,
+            "x",
+            at_least=True,
+        )
+        targets.verdict(
+            "intake p99 (worst round)", max(p99 for _, p99 in intake["lapor"]), targets.INTAKE_P99_MS, " ms"
+        )
         if args.uvicorn:
             print(f"  under uvicorn: lapor/hello {top('lapor (uvicorn)') / top('hello (uvicorn)'):.2f}")
     if args.intake_only:
@@ -279,6 +292,23 @@ def main() -> None:
 
     ratio = best("lapor", "accepted_per_s") / best("seed", "accepted_per_s")
     print(f"ratio accepted/s (load generator, best round), lapor/seed: {ratio:.2f}x")
+    if args.rate == targets.STEADY_RATE:
+        lapor_rounds = [r for r in results if r["system"] == "lapor"]
+        worst_p50 = max(float(r["persist_p50_ms"]) for r in lapor_rounds)
+        worst_p99 = max(float(r["persist_p99_ms"]) for r in lapor_rounds)
+        photos = "without photos" if args.no_photo else "with photos"
+        targets.verdict(
+            f"steady 200/s {photos}, persisted p50 (worst round)",
+            worst_p50,
+            targets.STEADY_PERSIST_P50_MS,
+            " ms",
+        )
+        targets.verdict(
+            f"steady 200/s {photos}, persisted p99 (worst round)",
+            worst_p99,
+            targets.STEADY_PERSIST_P99_MS,
+            " ms",
+        )
     shutil.rmtree(scratch, ignore_errors=True)
 
 
