@@ -310,6 +310,9 @@ def main() -> None:
             " ms",
         )
     shutil.rmtree(scratch, ignore_errors=True)
+    bad = [r for r in results if r["system"] == "lapor" and (r["lost"] or r["duplicated"])]
+    if bad:
+        sys.exit(f"FAILED: Lapor lost or duplicated acknowledged reports in {len(bad)} round(s)")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import json
 import statistics
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -247,7 +248,10 @@ def main() -> None:
             photo=not args.no_photo,
         )
     )
-    print_table([result.summary()])
+    summary = result.summary()
+    print_table([summary])
+    if summary["lost"] or summary["duplicated"]:
+        sys.exit("FAILED: acknowledged reports lost or duplicated")
 
 
 if __name__ == "__main__":
