@@ -34,15 +34,20 @@ def subscription_row(report_id: str, *, created_at: datetime) -> dict[str, Any]:
     }
 
 
-@both_backends
-async def test_records_older_than_the_retention_are_forgotten_and_the_rest_kept(
-    client: httpx.AsyncClient, engine: AsyncEngine, drain: Callable[..., Any]
-) -> None:
+async def three_stored_reports(client: httpx.AsyncClient, drain: Callable[..., Any]) -> list[str]:
     ids = []
     for i in range(3):
         response = await client.post("/api/reports", json=report_fields(description=f"Pintu macet nomor {i}"))
         ids.append(response.json()["id"])
     await drain()
+    return ids
+
+
+@both_backends
+async def test_records_older_than_the_retention_are_forgotten_and_the_rest_kept(
+    client: httpx.AsyncClient, engine: AsyncEngine, drain: Callable[..., Any]
+) -> None:
+    ids = await three_stored_reports(client, drain)
     long_ago, lately = utcnow() - timedelta(days=40), utcnow() - timedelta(days=20)
     async with engine.begin() as conn:
         await conn.execute(
@@ -78,11 +83,7 @@ async def test_records_older_than_the_retention_are_forgotten_and_the_rest_kept(
 async def test_a_reporters_browsers_are_forgotten_once_the_report_has_long_been_closed(
     client: httpx.AsyncClient, engine: AsyncEngine, drain: Callable[..., Any]
 ) -> None:
-    ids = []
-    for i in range(3):
-        response = await client.post("/api/reports", json=report_fields(description=f"Keran bocor nomor {i}"))
-        ids.append(response.json()["id"])
-    await drain()
+    ids = await three_stored_reports(client, drain)
     long_ago, lately = utcnow() - timedelta(days=40), utcnow() - timedelta(days=5)
     async with engine.begin() as conn:
         # resolved long ago, resolved lately, still open (but untouched for long)
