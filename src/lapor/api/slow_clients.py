@@ -46,8 +46,8 @@ class SlowBodyMiddleware:
         self.min_rate_bytes = min_rate_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+        if scope["type"] != "http" or not _has_body(scope):
+            await self.app(scope, receive, send)  # nothing to wait for: no wrapper on the hot path
             return
         deadline = asyncio.get_running_loop().time() + self.timeout_seconds
         complete = False  # the whole body is in: later receives wait for a disconnect, untimed
@@ -85,6 +85,13 @@ class SlowBodyMiddleware:
         except BodyTimedOut:
             if not answered:
                 await _request_timeout(scope, send)
+
+
+def _has_body(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"transfer-encoding" or (name == b"content-length" and value != b"0"):
+            return True
+    return False
 
 
 async def _request_timeout(scope: Scope, send: Send) -> None:
