@@ -119,6 +119,21 @@ def test_a_body_over_the_limit_gets_its_413_not_a_broken_pipe(env_for: EnvFor, c
     assert b"payload_too_large" in answer or b"content-length" in answer.lower()
 
 
+def test_a_body_far_over_the_limit_is_answered_at_once(env_for: EnvFor) -> None:
+    """The drain is bounded: a declared body beyond the limit plus 16 MiB is not waited for."""
+    env = env_for(LAPOR_MAX_PHOTO_BYTES="1024", LAPOR_HTTP_BODY_TIMEOUT_SECONDS="60")
+    with live_api(env) as base, _connect(base) as sock:
+        started = time.monotonic()
+        sock.sendall(
+            b"POST /api/reports HTTP/1.1\r\nHost: lapor.test\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1073741824\r\n\r\n"
+        )
+        answer = _read_answer(sock, trickle=False, within=30)
+        elapsed = time.monotonic() - started
+    assert answer.startswith(b"HTTP/1.1 413"), answer
+    assert elapsed < 20, elapsed  # not the 60 s a drain would have waited for a body that never comes
+
+
 async def test_one_address_gets_at_most_the_cap_of_event_streams(env_for: EnvFor, redis: Redis) -> None:
     with live_api(env_for(LAPOR_SSE_MAX_STREAMS_PER_ADDRESS="3")) as base:
         async with httpx.AsyncClient(base_url=base, timeout=30) as http, AsyncExitStack() as streams:

@@ -70,6 +70,10 @@ class StreamAdmission:
         try:
             async for chunk in body:
                 yield chunk
+        except (RedisError, OSError) as exc:
+            # Redis went away mid-stream (the answer has started: no 503 now). End the stream with
+            # one log line; the browser reconnects and resumes by id.
+            log.warning("event stream ended: redis unavailable: %s: %s", type(exc).__name__, exc)
         finally:
             # Shielded: a client that disconnected cancels this task, and the release must still run.
             with anyio.move_on_after(_RELEASE_SECONDS, shield=True):
