@@ -88,6 +88,7 @@ def api(host: str | None, port: int | None, workers: int | None) -> None:
     """Run the HTTP API (granian, uvloop, HTTP/1.1; one process per CPU core by default)."""
     from granian import Granian
     from granian.constants import HTTPModes, Interfaces, Loops
+    from granian.http import HTTP1Settings
     from granian.log import LogLevels
 
     from lapor.push.vapid import load_vapid
@@ -108,6 +109,9 @@ def api(host: str | None, port: int | None, workers: int | None) -> None:
         workers=workers or settings.effective_api_workers,
         loop=Loops.uvloop,
         http=HTTPModes.http1,
+        # A client that has not sent its headers in time is disconnected by granian; a slow body
+        # is the app's to time out (api/slow_clients.py).
+        http1_settings=HTTP1Settings(header_read_timeout=round(settings.http_header_timeout_seconds * 1000)),
         websockets=False,
         log_level=LogLevels.info,
         log_access=False,

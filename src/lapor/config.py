@@ -83,6 +83,30 @@ class Settings(BaseSettings):
     push_retry_max_seconds: float = Field(default=300.0, gt=0)
     push_give_up_seconds: float = Field(default=24 * 3600, gt=0)
 
+    # Pool exhaustion, slow and greedy clients (issue 9, items 6 and 9). The why of each default is
+    # in docs/operations.md ("Connection limits and timeouts").
+    redis_max_connections: int = Field(
+        default=100, ge=1, description="Redis connections per API process (redis-py's default)"
+    )
+    redis_pool_timeout_seconds: float = Field(
+        default=2.0, gt=0, description="How long a request waits for a free pooled Redis connection"
+    )
+    redis_retry_after_seconds: int = Field(
+        default=5, ge=1, description="Retry-After of the 503 answered while Redis cannot be reached"
+    )
+    sse_max_streams_per_address: int = Field(
+        default=200, ge=1, description="Open event streams per client address, over all API processes"
+    )
+    http_header_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=60, description="Time a client has to send a request's headers"
+    )
+    http_body_timeout_seconds: float = Field(
+        default=20.0, gt=0, description="Time a client has to start a body; extended by the bytes it sends"
+    )
+    http_body_min_rate_bytes: int = Field(
+        default=500, ge=1, description="Each this many body bytes received extend the body timeout by 1 s"
+    )
+
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
         if self.env == "production" and self.secret_key in ("", DEVELOPMENT_SECRET):

@@ -18,7 +18,9 @@ from lapor.api.categories import CategoryCache
 from lapor.api.errors import error_responses, install_error_handlers
 from lapor.api.middleware import BodyLimitMiddleware, MetricsMiddleware, SecurityHeadersMiddleware
 from lapor.api.routes import admin, auth, events, push, reports, seed, system
+from lapor.api.slow_clients import SlowBodyMiddleware
 from lapor.api.sse import EventHub
+from lapor.api.stream_admission import StreamAdmission
 from lapor.broker.client import connect
 from lapor.broker.intake import check_wait_aof_supported, intake_pipe, warm_intake
 from lapor.config import Settings
@@ -45,7 +47,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.resolved_database_url)
-        redis = connect(settings.redis_url)
+        redis = connect(
+            settings.redis_url,
+            max_connections=settings.redis_max_connections,
+            pool_timeout=settings.redis_pool_timeout_seconds,
+        )
         if settings.redis_wait_aof:
             await check_wait_aof_supported(redis)
         settings.upload_dir.mkdir(parents=True, exist_ok=True)
@@ -57,6 +63,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessions = create_sessionmaker(engine)
         app.state.categories = CategoryCache(app.state.sessions)
         app.state.hub = hub
+        app.state.stream_admission = StreamAdmission(
+            redis,
+            cap=settings.sse_max_streams_per_address,
+            max_stream_seconds=settings.sse_max_connection_seconds,
+        )
         # The first reports after a start or deploy should not pay for connections and caches;
         # bounded, because a database or Redis that does not answer must not keep the API down.
         with contextlib.suppress(TimeoutError):
@@ -90,6 +101,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The last one added runs first: metrics see every answer, security headers go on every
     # answer (the body limit's 413 included), and the body limit runs before any parsing.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(  # outside the body limit: a refused body is drained under its deadline too
+        SlowBodyMiddleware,
+        timeout_seconds=settings.http_body_timeout_seconds,
+        min_rate_bytes=settings.http_body_min_rate_bytes,
+    )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(MetricsMiddleware, registry=app.state.metrics_registry)
     return app

@@ -11,6 +11,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -94,6 +96,7 @@ ErrorCode = Literal[
     "forbidden",
     "not_found",
     "method_not_allowed",
+    "request_timeout",
     "payload_too_large",
     "unsupported_media_type",
     "validation_error",
@@ -122,10 +125,11 @@ _ERROR_DESCRIPTIONS: dict[int, str] = {
     401: "unauthorized: no staff token, an invalid or expired one, or wrong credentials",
     403: "forbidden: not allowed for this caller",
     404: "not_found: no such report, dead letter or path",
+    408: "request_timeout: the body arrived too slowly (see LAPOR_HTTP_BODY_TIMEOUT_SECONDS)",
     413: "payload_too_large: the body or the photo is too large",
     415: "unsupported_media_type: the body is neither a form nor JSON",
     422: "validation_error: a field is missing or wrong; `fields` says which",
-    429: "too_many_requests: too many failed sign-ins; wait `Retry-After` seconds",
+    429: "too_many_requests: too many failed sign-ins or open event streams; wait `Retry-After` seconds",
     500: "internal_error: an unexpected failure (it is logged)",
     503: "service_unavailable: Redis or the database cannot be reached; try again",
 }
@@ -137,7 +141,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     declared: dict[int | str, dict[str, Any]] = {}
     for status in sorted({*statuses, 500}):
         declared[status] = {"model": ErrorResponse, "description": _ERROR_DESCRIPTIONS[status]}
-        if status == 429:
+        if status in (429, 503):
             declared[status]["headers"] = _RETRY_AFTER
     return declared
 
@@ -162,7 +166,11 @@ def _render(request: Request, exc: LaporError) -> JSONResponse:
         extra["fields"] = fields
     else:
         message = translate(exc.message_key, lang, **exc.params)
-    headers = {"Retry-After": str(exc.params["seconds"])} if "seconds" in exc.params else None
+    seconds = exc.params.get("seconds")
+    if seconds is None and isinstance(exc, ServiceUnavailable):
+        # Every 503 says when to come back: the dependency that failed is usually back within seconds.
+        seconds = request.app.state.settings.redis_retry_after_seconds
+    headers = {"Retry-After": str(seconds)} if seconds is not None else None
     return JSONResponse(error_body(exc.code, message, **extra), status_code=exc.status_code, headers=headers)
 
 
@@ -256,4 +264,21 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     for error_type in DATABASE_ERRORS:
         app.add_exception_handler(error_type, on_database_down)
+    for error_type in REDIS_ERRORS:
+        app.add_exception_handler(error_type, _on_redis_down)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+# Redis cannot be reached, was restarted and is not back, or every pooled connection stayed busy
+# for LAPOR_REDIS_POOL_TIMEOUT_SECONDS (``MaxConnectionsError`` is a ``ConnectionError``): 503.
+# redis-py has already retried a dropped connection once by then (broker/client.py).
+REDIS_ERRORS: tuple[type[Exception], ...] = (RedisConnectionError, RedisTimeoutError)
+
+
+async def _on_redis_down(request: Request, exc: Exception) -> JSONResponse:
+    # One line, no traceback: under a burst this fires per request, and the cause is one fact.
+    log.warning(
+        "redis unavailable on %s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc
+    )
+    seconds = request.app.state.settings.redis_retry_after_seconds
+    return _render(request, ServiceUnavailable("error.redis_unavailable", seconds=seconds))

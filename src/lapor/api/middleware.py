@@ -9,6 +9,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from lapor.api.slow_clients import DISCARD_LIMIT_BYTES, discard_body
 from lapor.i18n import negotiate, translate
 
 
@@ -20,7 +21,8 @@ class BodyLimitMiddleware:
     """Refuse a body over ``max_bytes`` with 413 before it is read into memory.
 
     A declared Content-Length is checked before the app runs; a chunked body is counted as it
-    streams in and cut off at the limit.
+    streams in and cut off at the limit. Up to ``DISCARD_LIMIT_BYTES`` more of the body are read
+    and dropped before the 413 goes out, so that a client still sending reads it (not a reset).
     """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
@@ -37,7 +39,12 @@ class BodyLimitMiddleware:
                 declared = value
                 break
         if declared is not None:
-            if not declared.isdigit() or int(declared) > self.max_bytes:
+            if not declared.isdigit():
+                await self._refuse(scope, send)
+                return
+            if int(declared) > self.max_bytes:
+                if int(declared) <= self.max_bytes + DISCARD_LIMIT_BYTES:
+                    await discard_body(receive)
                 await self._refuse(scope, send)
                 return
             # HTTP/1.1 framing: the server delivers exactly Content-Length bytes, no more, so
@@ -65,12 +72,14 @@ class BodyLimitMiddleware:
             elif not refused and message["type"] == "http.response.start":
                 # The app turned our cut-off into an error of its own (a parser's 400): answer 413.
                 refused = True
+                await discard_body(receive)
                 await self._refuse(scope, send)
 
         try:
             await self.app(scope, limited_receive, guarded_send)
         except _BodyTooLarge:
             if not refused:
+                await discard_body(receive)
                 await self._refuse(scope, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:

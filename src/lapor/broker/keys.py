@@ -33,3 +33,9 @@ WORKER_HEARTBEAT_PATTERN = f"{PREFIX}worker:*"
 
 def login_attempts(scope: str) -> str:
     return f"{PREFIX}login:{scope}"
+
+
+def open_streams(address: str) -> str:
+    """Sorted set: the event streams open from one client address (member: a random id), scored by
+    when each expires at the latest, so that streams of a crashed API process count only until then."""
+    return f"{PREFIX}sse:open:{address}"

@@ -65,6 +65,25 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "id": "Basis data sedang tidak dapat dihubungi; coba lagi sebentar lagi. Laporan baru tetap diterima",
         "en": "The database cannot be reached right now; try again shortly. New reports are still accepted",
     },
+    # Pool exhaustion, slow and greedy clients
+    "error.redis_unavailable": {
+        "id": "Layanan sedang sibuk atau tidak dapat dihubungi; coba lagi dalam {seconds} detik",
+        "en": "The service is busy or cannot be reached; try again in {seconds} seconds",
+    },
+    "error.too_many_streams": {
+        "id": (
+            "Terlalu banyak pembaruan langsung yang terbuka dari jaringan ini; tutup tab yang tidak "
+            "dipakai, lalu coba lagi dalam {seconds} detik"
+        ),
+        "en": (
+            "Too many live updates are open from this network; close tabs you are not using and "
+            "try again in {seconds} seconds"
+        ),
+    },
+    "error.request_timeout": {
+        "id": "Kiriman datang terlalu lambat dan dihentikan; periksa koneksi lalu kirim ulang",
+        "en": "The request arrived too slowly and was stopped; check the connection and send it again",
+    },
     "error.bad_request": {
         "id": "Permintaan tidak dapat dibaca; periksa isinya lalu kirim lagi",
         "en": "The request could not be read; check it and send it again",

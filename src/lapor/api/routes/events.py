@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
@@ -11,6 +12,7 @@ from lapor.api import lookup
 from lapor.api.deps import LanguageDep, RedisDep, SettingsDep, StaffDep
 from lapor.api.errors import DATABASE_ERRORS, NotFound, ValidationFailed, error_responses
 from lapor.api.sse import EventHub, event_schema, event_stream
+from lapor.api.stream_admission import StreamAdmission
 from lapor.broker.streamids import STREAM_ID_PATTERN, is_stream_id
 
 router = APIRouter(prefix="/api", tags=["events"])
@@ -40,10 +42,19 @@ def _cursor(header: str | None, query: str | None) -> str | None:
     return header or query or None
 
 
+async def _admitted(request: Request, body: AsyncIterator[str]) -> AsyncIterator[str]:
+    """``body`` if the caller's address has a free place for one more stream (else 429); it gives
+    the place back when it ends. Called last, once nothing else can refuse the request."""
+    admission: StreamAdmission = request.app.state.stream_admission
+    address = request.client.host if request.client else "unknown"
+    ticket = await admission.admit(address)
+    return admission.held(address, ticket, body)
+
+
 @router.get(
     "/reports/{report_id}/events",
     response_class=StreamingResponse,
-    responses={**_SSE_RESPONSE, **error_responses(404, 422, 503)},
+    responses={**_SSE_RESPONSE, **error_responses(404, 422, 429, 503)},
     summary="Status changes of one report (SSE)",
 )
 async def report_events(
@@ -87,13 +98,15 @@ async def report_events(
         keepalive_seconds=settings.sse_keepalive_seconds,
         max_seconds=settings.sse_max_connection_seconds,
     )
-    return StreamingResponse(body, media_type="text/event-stream", headers=_SSE_HEADERS)
+    return StreamingResponse(
+        await _admitted(request, body), media_type="text/event-stream", headers=_SSE_HEADERS
+    )
 
 
 @router.get(
     "/events",
     response_class=StreamingResponse,
-    responses={**_SSE_RESPONSE, **error_responses(401, 422)},
+    responses={**_SSE_RESPONSE, **error_responses(401, 422, 429, 503)},
     summary="Changes of all reports (SSE, staff)",
 )
 async def all_events(
@@ -115,4 +128,6 @@ async def all_events(
         keepalive_seconds=settings.sse_keepalive_seconds,
         max_seconds=settings.sse_max_connection_seconds,
     )
-    return StreamingResponse(body, media_type="text/event-stream", headers=_SSE_HEADERS)
+    return StreamingResponse(
+        await _admitted(request, body), media_type="text/event-stream", headers=_SSE_HEADERS
+    )
