@@ -33,3 +33,13 @@ WORKER_HEARTBEAT_PATTERN = f"{PREFIX}worker:*"
 
 def login_attempts(scope: str) -> str:
     return f"{PREFIX}login:{scope}"
+
+
+def revoked_token(token_id: str) -> str:
+    """A signed-out staff token (by its jti), kept until the token would have expired anyway."""
+    return f"{PREFIX}revoked:token:{token_id}"
+
+
+def revoked_before(user_id: int) -> str:
+    """A staff member's "not before": tokens issued before it (milliseconds) are refused."""
+    return f"{PREFIX}revoked:user:{user_id}"
