@@ -391,7 +391,7 @@ def test_production_mode_refuses_the_development_secret(env_for: EnvFor) -> None
 
 
 def test_production_mode_refuses_insecure_push_and_the_placeholder_vapid_subject(env_for: EnvFor) -> None:
-    secret = "Vq7dK2pX9mL4tR8wZ3nB6cF1hJ5sG0yA"  # noqa: S105 - a test value
+    secret = "Vq7dK2pX9mL4tR8wZ3nB6cF1hJ5sG0yA"
     insecure = lapor(
         env_for(
             LAPOR_ENV="production",

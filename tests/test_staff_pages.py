@@ -15,8 +15,8 @@ from lapor.config import Settings
 from lapor.domain.enums import Priority, Role, Status
 from lapor.i18n import MESSAGES
 from lapor.store.users import add_user
-from lapor.web.render import TEMPLATES
 from lapor.web.contact import contact_links
+from lapor.web.render import TEMPLATES
 from lapor.web.staff import age_text
 from tests.factories import PASSWORD, report_fields
 
