@@ -240,6 +240,20 @@ async def test_a_revoked_cookie_is_refused_while_the_database_is_down(
         assert (await degraded.get("/api/auth/me", headers=technician.headers)).status_code == 200
 
 
+async def test_a_token_is_not_trusted_when_its_revocation_cannot_be_checked(
+    settings: Settings, client: httpx.AsyncClient, technician: StaffUser
+) -> None:
+    """Redis unreachable: 503 with a plain message, never a 500, and never the token trusted unchecked."""
+    async with running(settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})) as no_redis:
+        for answer in (
+            await no_redis.get("/api/auth/me", headers=technician.headers),
+            await no_redis.post("/api/auth/logout", headers=technician.headers),
+        ):
+            assert answer.status_code == 503
+            assert answer.json()["error"]["message"] == translate("auth.unavailable", "id")
+    assert (await client.get("/api/auth/me", headers=technician.headers)).status_code == 200
+
+
 # --- CSRF bound to the session; cross-site requests -----------------------------------------
 
 

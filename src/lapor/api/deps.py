@@ -9,9 +9,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lapor.api.errors import DATABASE_ERRORS, Forbidden, Unauthorized, language_of
+from lapor.api.errors import DATABASE_ERRORS, Forbidden, ServiceUnavailable, Unauthorized, language_of
 from lapor.auth import revocation
 from lapor.auth.tokens import InvalidToken, TokenClaims, password_fingerprint, read_token
 from lapor.config import Settings
@@ -28,6 +29,9 @@ from lapor.web.security import (
 )
 
 log = logging.getLogger("lapor.api")
+
+# Redis cannot be reached or answered with an error: revocations cannot be read or written.
+REDIS_ERRORS: tuple[type[Exception], ...] = (RedisError, OSError)
 
 
 # Dependencies are ``async def`` on purpose: FastAPI runs plain ``def`` ones in a thread pool,
@@ -138,9 +142,14 @@ async def claims_from_token(token: str, settings: Settings, redis: Redis) -> Tok
         claims = read_token(settings.signing_key, token, max_age=settings.token_max_age_seconds)
     except InvalidToken as exc:
         raise Unauthorized("auth.expired" if exc.expired else "auth.required") from exc
-    if await revocation.is_revoked(
-        redis, token_id=claims.token_id, user_id=claims.user_id, issued_at_ms=claims.issued_at_ms
-    ):
+    try:
+        revoked = await revocation.is_revoked(
+            redis, token_id=claims.token_id, user_id=claims.user_id, issued_at_ms=claims.issued_at_ms
+        )
+    except REDIS_ERRORS as exc:
+        # Fail closed: a token that may have been signed out is not trusted unchecked.
+        raise ServiceUnavailable("auth.unavailable") from exc
+    if revoked:
         raise Unauthorized("auth.signed_out")
     return claims
 

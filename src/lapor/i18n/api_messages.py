@@ -120,6 +120,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "id": "Sesi ini sudah dikeluarkan; silakan masuk lagi",
         "en": "This session was signed out; please sign in again",
     },
+    "auth.unavailable": {
+        "id": "Sesi tidak dapat diperiksa saat ini; coba lagi sebentar lagi",
+        "en": "Sessions cannot be checked right now; try again shortly",
+    },
     "error.cross_site": {
         "id": "Ditolak: permintaan ini dikirim dari situs lain; buka halaman Lapor Kampus lalu coba lagi",
         "en": "Refused: this request was sent from another site; open the Lapor Kampus page and try again",

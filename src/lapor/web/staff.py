@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from lapor.api import lookup
-from lapor.api.deps import LanguageDep, RedisDep, SessionDep, SettingsDep, staff_from_token
-from lapor.api.errors import DATABASE_ERRORS, LaporError, NotFound, TooManyRequests
+from lapor.api.deps import REDIS_ERRORS, LanguageDep, RedisDep, SessionDep, SettingsDep, staff_from_token
+from lapor.api.errors import DATABASE_ERRORS, LaporError, NotFound, ServiceUnavailable, TooManyRequests
 from lapor.api.routes.reports import actor_of, send
 from lapor.api.views import iso_utc, public_report
 from lapor.auth import revocation
@@ -278,7 +278,10 @@ async def logout(request: Request, redis: RedisDep, settings: SettingsDep) -> Re
     response = RedirectResponse("/staff", status_code=303)
     if claims is not None:
         expires_at = claims.expires_at(settings.token_max_age_seconds)
-        await revocation.revoke_token(redis, token_id=claims.token_id, expires_at=expires_at)
+        try:
+            await revocation.revoke_token(redis, token_id=claims.token_id, expires_at=expires_at)
+        except REDIS_ERRORS as exc:  # not signed out: say so rather than pretend
+            raise ServiceUnavailable("auth.unavailable") from exc
         end_session(response)
     return response
 
@@ -290,7 +293,10 @@ async def logout_all(request: Request, user: PageStaff, redis: RedisDep, setting
     if claims is None or user is None:
         return render(request, "forbidden.html", status_code=403)
     max_age = settings.token_max_age_seconds
-    await revocation.revoke_user_before(redis, user_id=claims.user_id, max_token_age=max_age)
+    try:
+        await revocation.revoke_user_before(redis, user_id=claims.user_id, max_token_age=max_age)
+    except REDIS_ERRORS as exc:
+        raise ServiceUnavailable("auth.unavailable") from exc
     response = RedirectResponse("/staff", status_code=303)
     end_session(response)
     return response

@@ -8,8 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from lapor.api.deps import RedisDep, SessionDep, SettingsDep, StaffDep, StaffSessionDep
-from lapor.api.errors import error_responses
+from lapor.api.deps import (
+    REDIS_ERRORS,
+    RedisDep,
+    SessionDep,
+    SettingsDep,
+    StaffDep,
+    StaffSession,
+    StaffSessionDep,
+)
+from lapor.api.errors import ServiceUnavailable, error_responses
 from lapor.api.fields import NoNul
 from lapor.auth import revocation
 from lapor.auth.signin import sign_in
@@ -69,15 +77,12 @@ async def me(user: StaffDep) -> Me:
 )
 async def logout(staff: StaffSessionDep, redis: RedisDep, settings: SettingsDep) -> Response:
     """The token is refused from now on, by every API process, until it would have expired."""
-    await revocation.revoke_token(
-        redis,
-        token_id=staff.claims.token_id,
-        expires_at=staff.claims.expires_at(settings.token_max_age_seconds),
-    )
-    response = Response(status_code=204)
-    if staff.by_cookie:
-        end_session(response)
-    return response
+    expires_at = staff.claims.expires_at(settings.token_max_age_seconds)
+    try:
+        await revocation.revoke_token(redis, token_id=staff.claims.token_id, expires_at=expires_at)
+    except REDIS_ERRORS as exc:
+        raise ServiceUnavailable("auth.unavailable") from exc
+    return _signed_out(staff)
 
 
 @router.post(
@@ -88,9 +93,16 @@ async def logout(staff: StaffSessionDep, redis: RedisDep, settings: SettingsDep)
 )
 async def logout_all(staff: StaffSessionDep, redis: RedisDep, settings: SettingsDep) -> Response:
     """Every bearer token and session of the caller is refused from now on; signing in again works."""
-    await revocation.revoke_user_before(
-        redis, user_id=staff.claims.user_id, max_token_age=settings.token_max_age_seconds
-    )
+    max_age = settings.token_max_age_seconds
+    try:
+        await revocation.revoke_user_before(redis, user_id=staff.claims.user_id, max_token_age=max_age)
+    except REDIS_ERRORS as exc:
+        raise ServiceUnavailable("auth.unavailable") from exc
+    return _signed_out(staff)
+
+
+def _signed_out(staff: StaffSession) -> Response:
+    """204; a browser signed in with the cookie forgets it."""
     response = Response(status_code=204)
     if staff.by_cookie:
         end_session(response)
