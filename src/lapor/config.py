@@ -104,8 +104,8 @@ class Settings(BaseSettings):
         return self
 
     def _check_secret_key(self) -> None:
-        key = self.secret_key.get_secret_value()
-        if key.strip() == DEVELOPMENT_SECRET:
+        key = self.secret_key.get_secret_value().strip()
+        if key == DEVELOPMENT_SECRET:
             raise ValueError(
                 "LAPOR_SECRET_KEY is the published development placeholder: anyone could sign a staff "
                 "token with it; unset it (a key is then generated in the data dir) or set a random one"
@@ -168,7 +168,7 @@ class Settings(BaseSettings):
         data dir, created on first use. Processes read it at start (``lapor api``, the app's
         lifespan, ``lapor worker``), so a bad key file stops them there and the log says which key
         is used; a module needing the key asks for this, never for ``secret_key``."""
-        configured = self.secret_key.get_secret_value()
+        configured = self.secret_key.get_secret_value().strip()
         if configured:
             return configured
         return load_or_create_secret_key(self.secret_key_file)
