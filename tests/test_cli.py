@@ -388,10 +388,13 @@ def test_production_mode_refuses_the_development_secret(env_for: EnvFor) -> None
     result = lapor(env_for(LAPOR_ENV="production"), "status")
     assert result.returncode == 1
     assert "LAPOR_SECRET_KEY must be set" in result.stderr and "Traceback" not in result.stderr
+    weak = lapor(env_for(LAPOR_ENV="production", LAPOR_SECRET_KEY="a" * 40), "status")
+    assert weak.returncode == 1
+    assert "LAPOR_SECRET_KEY is too weak for production" in weak.stderr and "a" * 40 not in weak.stderr
 
 
 def test_production_mode_refuses_insecure_push_and_the_placeholder_vapid_subject(env_for: EnvFor) -> None:
-    secret = "s" * 40
+    secret = "Vq7dK2pX9mL4tR8wZ3nB6cF1hJ5sG0yA"
     insecure = lapor(
         env_for(
             LAPOR_ENV="production",

@@ -89,7 +89,7 @@ async def admin_headers(settings: Settings, redis: Redis, monkeypatch: pytest.Mo
         await engine.dispose()
     assert user is not None
     claims = TokenClaims(user.id, password_fingerprint(user.password_hash), user.role, user.display_name)
-    return {"Authorization": f"Bearer {issue_token(settings.secret_key, claims)}"}
+    return {"Authorization": f"Bearer {issue_token(settings.signing_key, claims)}"}
 
 
 def _reads_reports(test_name: str) -> bool:

@@ -15,8 +15,9 @@ from lapor.config import Settings
 from lapor.domain.enums import Priority, Role, Status
 from lapor.i18n import MESSAGES
 from lapor.store.users import add_user
+from lapor.web.contact import contact_links
 from lapor.web.render import TEMPLATES
-from lapor.web.staff import age_text, contact_href
+from lapor.web.staff import age_text
 from tests.factories import PASSWORD, report_fields
 
 STAFF_TEMPLATES = (
@@ -58,12 +59,33 @@ def test_staff_pages_load_only_their_own_files() -> None:
         assert (static / path).is_file(), path
 
 
-def test_contact_links_only_what_looks_like_an_address_or_a_number() -> None:
-    assert contact_href("ani@kampus.ac.id") == "mailto:ani@kampus.ac.id"
-    assert contact_href("+62 812-3456-7890") == "tel:+6281234567890"
-    assert contact_href("WA: 0812 3456") is None
-    assert contact_href("javascript:alert(1)") is None
-    assert contact_href(None) is None
+def test_contact_links_only_what_parses_as_an_address_or_a_number() -> None:
+    def hrefs(contact: str | None) -> list[str]:
+        return [link.href for link in contact_links(contact)]
+
+    assert hrefs("ani@kampus.ac.id") == ["mailto:ani@kampus.ac.id"]
+    assert hrefs(" Ani.Putri+lapor@Kampus.AC.ID ") == ["mailto:Ani.Putri+lapor@kampus.ac.id"]
+    assert hrefs("+62 812-3456-7890") == ["tel:+6281234567890", "https://wa.me/6281234567890"]
+    assert hrefs("0812.3456.7890") == ["tel:+6281234567890", "https://wa.me/6281234567890"]
+    assert hrefs("62 812 3456 7890") == ["tel:+6281234567890", "https://wa.me/6281234567890"]
+    assert hrefs("(021) 786-7222") == ["tel:+62217867222"]  # a landline: no WhatsApp
+    # Injected parameters, other schemes and free text give no link at all.
+    for contact in (
+        "x@y.z?bcc=evil%40attacker.example&subject=hi",
+        "x?bcc=evil@attacker.example",
+        "x@attacker.example&body=hi",
+        'x@y.z" onclick="alert(1)',
+        "mailto:x@y.z",
+        "javascript:alert(1)",
+        "WA: 0812 3456 7890",
+        "Line @sari",
+        "0812 3456",  # too short
+        "+1 415 555 0100",  # not Indonesian
+        "0812-3456-7890?x=1",
+        None,
+        "",
+    ):
+        assert hrefs(contact) == [], contact
 
 
 def test_age_is_told_in_its_largest_whole_unit() -> None:
@@ -75,7 +97,7 @@ def test_age_is_told_in_its_largest_whole_unit() -> None:
 
 
 async def _sign_in(client: httpx.AsyncClient, settings: Settings, username: str = "tek") -> str:
-    """Sign in through the page's form; returns the CSRF token the pages carry."""
+    """Sign in through the page's form; returns the CSRF token the signed-in pages carry."""
     await add_user(
         settings.resolved_database_url,
         username=username,
@@ -90,7 +112,10 @@ async def _sign_in(client: httpx.AsyncClient, settings: Settings, username: str 
         "/staff/login", data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)}
     )
     assert answer.status_code == 303
-    return token.group(1)
+    # The pages' CSRF token is bound to the session: the one from the sign-in form is spent.
+    signed_in = re.search(r'name="csrf_token" value="(\w+)"', (await client.get("/staff")).text)
+    assert signed_in and signed_in.group(1) != token.group(1)
+    return signed_in.group(1)
 
 
 async def _report(client: httpx.AsyncClient, drain: Callable[..., Any], **fields: str) -> str:

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from redis.exceptions import RedisError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from lapor.auth.secret_key import SecretKeyError
 from lapor.config import Settings
 from lapor.push.vapid import VapidKeyError
 
@@ -41,7 +42,7 @@ def _run(main: Callable[[], Awaitable[T]]) -> T:
         raise click.ClickException(
             f"Redis is not reachable ({exc}); start it or point LAPOR_REDIS_URL to a running Redis"
         ) from exc
-    except VapidKeyError as exc:
+    except (VapidKeyError, SecretKeyError) as exc:
         raise click.ClickException(str(exc)) from exc
     except (OperationalError, InterfaceError, OSError) as exc:
         raise click.ClickException(
@@ -95,8 +96,10 @@ def api(host: str | None, port: int | None, workers: int | None) -> None:
 
     settings = _settings()
     try:
-        load_vapid(settings)  # here, once: a bad key is one line, and the server processes share one file
-    except VapidKeyError as exc:
+        # Here, once: a bad key is one line, and the server processes share one file of each.
+        load_vapid(settings)
+        settings.signing_key  # noqa: B018 - read (and made, the first time) for its effect
+    except (VapidKeyError, SecretKeyError) as exc:
         raise click.ClickException(str(exc)) from exc
     # Measured against uvicorn with uvloop and httptools on the same 2 workers: see
     # docs/benchmarks.md ("Server stack").

@@ -14,6 +14,11 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from lapor.auth.secret_key import load_or_create as load_or_create_secret_key
+from lapor.auth.secret_key import weakness as secret_key_weakness
+
+# The key earlier versions used when none was set. It is published, so it is refused everywhere:
+# anyone could sign a staff token with it.
 DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105 - a known placeholder
 DEVELOPMENT_VAPID_SUBJECT = "mailto:facilities@lapor.invalid"
 
@@ -30,7 +35,10 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     database_url: str = ""
     redis_url: str = "redis://127.0.0.1:6379/0"
-    secret_key: str = DEVELOPMENT_SECRET
+    secret_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Signs staff and CSRF tokens; empty: generated once in the data dir",
+    )
     forwarded_allow_ips: str = Field(
         default="127.0.0.1", description="Proxies whose X-Forwarded-For the API trusts (comma-separated)"
     )
@@ -109,13 +117,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
-        if self.env == "production" and self.secret_key in ("", DEVELOPMENT_SECRET):
-            raise ValueError(
-                "LAPOR_SECRET_KEY must be set to a long random value in production "
-                '(for example: python -c "import secrets; print(secrets.token_urlsafe(48))")'
-            )
-        if self.env == "production" and len(self.secret_key) < 32:
-            raise ValueError("LAPOR_SECRET_KEY must be at least 32 characters in production")
+        self._check_secret_key()
         if self.env == "production" and self.push_allow_insecure:
             raise ValueError("LAPOR_PUSH_ALLOW_INSECURE is for tests and local development only")
         if self.env == "production" and self.vapid_subject == DEVELOPMENT_VAPID_SUBJECT:
@@ -124,6 +126,28 @@ class Settings(BaseSettings):
                 "(mailto:facilities@your-campus.ac.id or an https:// URL)"
             )
         return self
+
+    def _check_secret_key(self) -> None:
+        key = self.secret_key.get_secret_value().strip()
+        if key == DEVELOPMENT_SECRET:
+            raise ValueError(
+                "LAPOR_SECRET_KEY is the published development placeholder: anyone could sign a staff "
+                "token with it; unset it (a key is then generated in the data dir) or set a random one"
+            )
+        if self.env != "production":
+            return
+        if not key:
+            raise ValueError(
+                "LAPOR_SECRET_KEY must be set to a long random value in production, the same for every "
+                'API and worker process (for example: python -c "import secrets; '
+                'print(secrets.token_urlsafe(48))")'
+            )
+        problem = secret_key_weakness(key)
+        if problem is not None:
+            raise ValueError(
+                f"LAPOR_SECRET_KEY is too weak for production: {problem} "
+                '(for example: python -c "import secrets; print(secrets.token_urlsafe(48))")'
+            )
 
     @property
     def resolved_database_url(self) -> str:
@@ -155,3 +179,20 @@ class Settings(BaseSettings):
     def max_body_bytes(self) -> int:
         """A whole request body may carry one photo plus the form fields around it."""
         return self.max_photo_bytes + 256 * 1024
+
+    # Signing key (staff tokens, CSRF tokens, photo names)
+    @cached_property
+    def secret_key_file(self) -> Path:
+        """The key generated on first start when LAPOR_SECRET_KEY is empty (0600, never logged)."""
+        return self.data_dir / "secret_key"
+
+    @cached_property
+    def signing_key(self) -> str:
+        """The key every process signs and checks with: LAPOR_SECRET_KEY, or else the key in the
+        data dir, created on first use. Processes read it at start (``lapor api``, the app's
+        lifespan, ``lapor worker``), so a bad key file stops them there and the log says which key
+        is used; a module needing the key asks for this, never for ``secret_key``."""
+        configured = self.secret_key.get_secret_value().strip()
+        if configured:
+            return configured
+        return load_or_create_secret_key(self.secret_key_file)

@@ -338,7 +338,7 @@ async def test_only_an_admin_sees_the_system_page_live(
     await expect(admin.live).to_contain_text(re.compile(r"Diperbarui \d"), timeout=SLOW)
 
     # Signed out, the page's polling and the status API refuse the visitor.
-    await admin.page.get_by_role("button", name="Keluar").click()
+    await admin.page.get_by_role("button", name="Keluar", exact=True).click()
     await expect(admin.page.locator("input[name=username]")).to_be_visible()
     assert (await admin.page.request.get("/api/admin/status")).status == 401
 
@@ -418,3 +418,23 @@ async def test_the_staff_pages_speak_english_one_click_away(
     await expect(desk.rows).to_contain_text("Pending")
     await desk.rows.get_by_role("link").first.click()
     await expect(desk.page.get_by_role("button", name="Start work")).to_be_visible()
+
+
+async def test_sign_out_everywhere_signs_out_the_other_browser_too(
+    new_page: Callable[..., Any], live_system: LiveSystem
+) -> None:
+    password = await live_system.add_staff("budi", "technician")
+    phone = StaffDesk(await new_page(viewport=PHONE))
+    await phone.open_dashboard("budi", password)
+    desk = StaffDesk(await new_page(viewport=DESKTOP))
+    await desk.open_dashboard("budi", password)
+
+    await desk.page.get_by_role("button", name="Keluar dari semua perangkat").click()
+    await expect(desk.page.locator("input[name=username]")).to_be_visible()
+    # The phone still holds its cookie, and it is refused: its next page is the sign-in form.
+    assert "lapor_session" in {cookie["name"] for cookie in await phone.page.context.cookies()}
+    assert (await phone.page.request.get("/api/auth/me")).status == 401
+    await phone.page.reload()
+    await expect(phone.page.locator("input[name=username]")).to_be_visible()
+    # Signing in again works.
+    await phone.open_dashboard("budi", password)

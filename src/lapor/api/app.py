@@ -46,6 +46,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The signing key first: a key file that cannot be used stops the start, and the log says
+        # which key signs (LAPOR_SECRET_KEY or the file in the data dir).
+        await asyncio.to_thread(lambda: settings.signing_key)
         engine = create_engine(settings.resolved_database_url)
         redis = connect(
             settings.redis_url,

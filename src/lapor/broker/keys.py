@@ -39,3 +39,13 @@ def open_streams(address: str) -> str:
     """Sorted set: the event streams open from one client address (member: a random id), scored by
     when each expires at the latest, so that streams of a crashed API process count only until then."""
     return f"{PREFIX}sse:open:{address}"
+
+
+def revoked_token(token_id: str) -> str:
+    """A signed-out staff token (by its jti), kept until the token would have expired anyway."""
+    return f"{PREFIX}revoked:token:{token_id}"
+
+
+def revoked_before(user_id: int) -> str:
+    """A staff member's "not before": tokens issued before it (milliseconds) are refused."""
+    return f"{PREFIX}revoked:user:{user_id}"

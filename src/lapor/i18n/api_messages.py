@@ -135,6 +135,24 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "id": "Formulir kedaluwarsa atau tidak sah; muat ulang halaman lalu coba lagi",
         "en": "The form has expired or is not valid; reload the page and try again",
     },
+    "auth.signed_out": {
+        "id": "Sesi ini sudah dikeluarkan; silakan masuk lagi",
+        "en": "This session was signed out; please sign in again",
+    },
+    "auth.unavailable": {
+        "id": "Sesi tidak dapat diperiksa saat ini; coba lagi sebentar lagi",
+        "en": "Sessions cannot be checked right now; try again shortly",
+    },
+    "error.cross_site": {
+        "id": "Ditolak: permintaan ini dikirim dari situs lain; buka halaman Lapor Kampus lalu coba lagi",
+        "en": "Refused: this request was sent from another site; open the Lapor Kampus page and try again",
+    },
+    "error.original_api_write": {
+        "id": "Dengan cookie sesi, perubahan lewat API lama harus dikirim sebagai JSON dari halaman "
+        "situs ini sendiri; atau pakai token bearer",
+        "en": "With the session cookie, changes through the original API must be sent as JSON from "
+        "this site's own pages; or use a bearer token",
+    },
     # Photos
     "photo.too_large": {
         "id": "Foto terlalu besar: maksimal {max_mb} MB",

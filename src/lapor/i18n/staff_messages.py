@@ -29,6 +29,8 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "staff.nav.dashboard": {"id": "Laporan", "en": "Reports"},
     "staff.nav.system": {"id": "Sistem", "en": "System"},
     "staff.nav.sign_out": {"id": "Keluar", "en": "Sign out"},
+    "staff.nav.sign_out_everywhere": {"id": "Keluar dari semua perangkat", "en": "Sign out everywhere"},
+    "staff.report.whatsapp": {"id": "WhatsApp", "en": "WhatsApp"},
     # Sign-in
     "staff.login.title": {"id": "Masuk sebagai staf", "en": "Staff sign-in"},
     "staff.login.lead": {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -11,11 +10,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from lapor.api import lookup
-from lapor.api.deps import LanguageDep, RedisDep, SessionDep, SettingsDep, staff_from_token
-from lapor.api.errors import DATABASE_ERRORS, LaporError, NotFound, TooManyRequests
+from lapor.api.deps import REDIS_ERRORS, LanguageDep, RedisDep, SessionDep, SettingsDep, staff_from_token
+from lapor.api.errors import DATABASE_ERRORS, LaporError, NotFound, ServiceUnavailable, TooManyRequests
 from lapor.api.routes.reports import actor_of, send
 from lapor.api.views import iso_utc, public_report
+from lapor.auth import revocation
 from lapor.auth.signin import sign_in
+from lapor.auth.tokens import TokenClaims
 from lapor.broker import events
 from lapor.broker.stats import broker_stats
 from lapor.config import Settings
@@ -25,23 +26,35 @@ from lapor.domain.transitions import next_statuses
 from lapor.i18n import translate
 from lapor.store import queries
 from lapor.store.models import ProcessedCommand, User
+from lapor.web.contact import contact_links
 from lapor.web.render import render
-from lapor.web.security import CSRF_FIELD, SESSION_COOKIE, csrf_valid, end_session, start_session
+from lapor.web.security import (
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    cross_site,
+    csrf_valid,
+    end_session,
+    session_claims,
+    start_session,
+)
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
 
-async def page_staff(request: Request, session: SessionDep, settings: SettingsDep) -> User | None:
+async def page_staff(
+    request: Request, session: SessionDep, settings: SettingsDep, redis: RedisDep
+) -> User | None:
     """The signed-in staff member, or None (a page shows the sign-in form instead of an error).
 
-    Pages know their visitor by the session cookie alone; the forms they post carry their CSRF
-    token in a field, which each form route checks (the API's header check does not apply).
+    Pages know their visitor by the session cookie alone (a signed-out one is refused); the forms
+    they post carry their CSRF token in a field, which each form route checks (the API's header
+    check does not apply).
     """
     token = request.cookies.get(SESSION_COOKIE)
     if token is None:
         return None
     try:
-        return await staff_from_token(token, session, settings)
+        return await staff_from_token(token, session, settings, redis)
     except LaporError:
         return None
 
@@ -244,12 +257,48 @@ async def login(
     return response
 
 
-@router.post("/logout")
-async def logout(request: Request, settings: SettingsDep) -> Response:
+async def _session_form(request: Request, settings: Settings) -> TokenClaims | None:
+    """The claims of the session a sign-out form was posted from; None when it has none, or when
+    the form's CSRF token is wrong or it comes from another site (nothing is signed out then)."""
     form = await request.form()
+    claims = session_claims(request, settings)
+    if (
+        claims is None
+        or cross_site(request)
+        or not csrf_valid(request, settings, str(form.get(CSRF_FIELD, "")))
+    ):
+        return None
+    return claims
+
+
+@router.post("/logout")
+async def logout(request: Request, redis: RedisDep, settings: SettingsDep) -> Response:
+    """Sign out this browser: its session token is revoked, so a copy of the cookie is refused too."""
+    claims = await _session_form(request, settings)
     response = RedirectResponse("/staff", status_code=303)
-    if csrf_valid(request, settings, str(form.get(CSRF_FIELD, ""))):
+    if claims is not None:
+        expires_at = claims.expires_at(settings.token_max_age_seconds)
+        try:
+            await revocation.revoke_token(redis, token_id=claims.token_id, expires_at=expires_at)
+        except REDIS_ERRORS as exc:  # not signed out: say so rather than pretend
+            raise ServiceUnavailable("auth.unavailable") from exc
         end_session(response)
+    return response
+
+
+@router.post("/logout-all")
+async def logout_all(request: Request, user: PageStaff, redis: RedisDep, settings: SettingsDep) -> Response:
+    """Sign out everywhere: every session and bearer token of this staff member issued until now."""
+    claims = await _session_form(request, settings)
+    if claims is None or user is None:
+        return render(request, "forbidden.html", status_code=403)
+    max_age = settings.token_max_age_seconds
+    try:
+        await revocation.revoke_user_before(redis, user_id=claims.user_id, max_token_age=max_age)
+    except REDIS_ERRORS as exc:
+        raise ServiceUnavailable("auth.unavailable") from exc
+    response = RedirectResponse("/staff", status_code=303)
+    end_session(response)
     return response
 
 
@@ -284,7 +333,7 @@ async def report_detail(
             "report": report,
             "events_cursor": cursor,
             "category_name": categories.get(report["category"], report["category"]),
-            "contact_href": contact_href(report.get("reporter_contact")),
+            "contact_links": contact_links(report.get("reporter_contact")),
             "created_iso": iso_utc(as_time(report["created_at"])),
             "created_text": short_time(as_time(report["created_at"])),
             "age": age_text(as_time(report["created_at"]), now, language),
@@ -323,16 +372,6 @@ async def sent_outcome(session: SessionDep, command_id: str, language: str) -> d
     return {"state": "updated", "text": translate("staff.report.updated", language)}
 
 
-def contact_href(contact: str | None) -> str | None:
-    """A mailto: or tel: link for the reporter's contact, when it looks like one."""
-    contact = (contact or "").strip()
-    if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", contact):
-        return f"mailto:{contact}"
-    if re.fullmatch(r"\+?[\d\s().-]{6,24}", contact):
-        return "tel:" + re.sub(r"[^\d+]", "", contact)
-    return None
-
-
 def timeline_row(entry: dict[str, Any], language: str) -> dict[str, Any]:
     """A timeline entry as the staff read it; a priority change's note ("normal → emergency") in words."""
     at = as_time(entry["at"])
@@ -344,10 +383,11 @@ def timeline_row(entry: dict[str, Any], language: str) -> dict[str, Any]:
 
 
 async def _staff_form(request: Request, user: User | None, settings: Settings) -> dict[str, str] | None:
-    """The posted form, or None when the sender is not signed in or the CSRF token is wrong."""
+    """The posted form, or None when the sender is not signed in, the CSRF token is wrong, or the
+    browser says the form was posted from another site."""
     form = await request.form()
     fields = {key: str(value) for key, value in form.items() if isinstance(value, str)}
-    if user is None or not csrf_valid(request, settings, fields.get(CSRF_FIELD)):
+    if user is None or cross_site(request) or not csrf_valid(request, settings, fields.get(CSRF_FIELD)):
         return None
     return fields
 

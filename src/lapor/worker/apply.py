@@ -164,7 +164,7 @@ def render_photo(command: CreateReport, settings: Settings) -> RenderedPhoto:
         return RenderedPhoto(error="photo.not_an_image")
     if not source.exists():
         return RenderedPhoto(missing=True)
-    name = store.photo_name(settings.secret_key, command.command_id)
+    name = store.photo_name(settings.signing_key, command.command_id)
     try:
         reencode(
             source,

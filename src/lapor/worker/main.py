@@ -28,6 +28,7 @@ async def run_worker(settings: Settings, *, burst: bool = False) -> int:
 
     Beside the command loop runs the notifier (Web Push), on its own Redis connection; a burst
     worker sends no pushes."""
+    await asyncio.to_thread(lambda: settings.signing_key)  # photo names are keyed with it; fails here
     vapid = None if burst else await asyncio.to_thread(load_vapid, settings)  # a bad key fails here
     runner = transaction_runner(settings.resolved_database_url)
     redis = connect(settings.redis_url)

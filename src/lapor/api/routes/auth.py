@@ -1,17 +1,28 @@
-"""Staff sign-in: a bearer token for a username and password, rate-limited per IP and per name."""
+"""Staff sign-in (a bearer token for a username and password, rate-limited per IP and per name)
+and sign-out (this token, or every token of the caller)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from lapor.api.deps import RedisDep, SessionDep, SettingsDep, StaffDep
-from lapor.api.errors import error_responses
+from lapor.api.deps import (
+    REDIS_ERRORS,
+    RedisDep,
+    SessionDep,
+    SettingsDep,
+    StaffDep,
+    StaffSession,
+    StaffSessionDep,
+)
+from lapor.api.errors import ServiceUnavailable, error_responses
 from lapor.api.fields import NoNul
+from lapor.auth import revocation
 from lapor.auth.signin import sign_in
 from lapor.auth.tokens import TokenClaims, issue_token, password_fingerprint
+from lapor.web.security import end_session
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -47,7 +58,7 @@ async def token(
     )
     claims = TokenClaims(user.id, password_fingerprint(user.password_hash), user.role, user.display_name)
     return Token(
-        access_token=issue_token(settings.secret_key, claims), expires_in=settings.token_max_age_seconds
+        access_token=issue_token(settings.signing_key, claims), expires_in=settings.token_max_age_seconds
     )
 
 
@@ -56,3 +67,43 @@ async def token(
 )
 async def me(user: StaffDep) -> Me:
     return Me(username=user.username, display_name=user.display_name, role=user.role)
+
+
+@router.post(
+    "/logout",
+    status_code=204,
+    summary="Sign out: revoke the token or session cookie this request carries",
+    responses=error_responses(401, 403, 503),
+)
+async def logout(staff: StaffSessionDep, redis: RedisDep, settings: SettingsDep) -> Response:
+    """The token is refused from now on, by every API process, until it would have expired."""
+    expires_at = staff.claims.expires_at(settings.token_max_age_seconds)
+    try:
+        await revocation.revoke_token(redis, token_id=staff.claims.token_id, expires_at=expires_at)
+    except REDIS_ERRORS as exc:
+        raise ServiceUnavailable("auth.unavailable") from exc
+    return _signed_out(staff)
+
+
+@router.post(
+    "/logout-all",
+    status_code=204,
+    summary="Sign out everywhere: revoke every token of this staff member issued until now",
+    responses=error_responses(401, 403, 503),
+)
+async def logout_all(staff: StaffSessionDep, redis: RedisDep, settings: SettingsDep) -> Response:
+    """Every bearer token and session of the caller is refused from now on; signing in again works."""
+    max_age = settings.token_max_age_seconds
+    try:
+        await revocation.revoke_user_before(redis, user_id=staff.claims.user_id, max_token_age=max_age)
+    except REDIS_ERRORS as exc:
+        raise ServiceUnavailable("auth.unavailable") from exc
+    return _signed_out(staff)
+
+
+def _signed_out(staff: StaffSession) -> Response:
+    """204; a browser signed in with the cookie forgets it."""
+    response = Response(status_code=204)
+    if staff.by_cookie:
+        end_session(response)
+    return response

@@ -1,7 +1,9 @@
 """The seed project's API, kept so its pages and scripts still work — with its holes closed.
 
 The original let anyone change any status and published every reporter's name; here those
-two endpoints need a staff token.
+two endpoints need a staff token. Its pages cannot send a CSRF token, so the staff session cookie
+is accepted without one: on reads, and on changes sent as JSON from our own origin
+(``OriginalApiStaffDep``; BRIEF.md's one named exception).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from lapor.api import intake, lookup
-from lapor.api.deps import LanguageDep, RedisDep, SessionDep, SettingsDep, StaffDep
+from lapor.api.deps import LanguageDep, OriginalApiStaffDep, RedisDep, SessionDep, SettingsDep
 from lapor.api.errors import ValidationFailed, error_responses
 from lapor.api.routes.reports import (
     SUBMIT_CONTENT_TYPES,
@@ -215,7 +217,7 @@ class SeedStatusChange(BaseModel):
 async def lapor_set_status(
     report_id: str,
     change: SeedStatusChange,
-    user: StaffDep,
+    user: OriginalApiStaffDep,
     session: SessionDep,
     redis: RedisDep,
     settings: SettingsDep,
@@ -231,7 +233,9 @@ async def lapor_set_status(
     response_model=None,
     responses={200: {"model": list[SeedStaffReport]}, **error_responses(401, 503)},
 )
-async def semua_laporan(user: StaffDep, session: SessionDep, language: LanguageDep) -> list[dict[str, Any]]:
+async def semua_laporan(
+    user: OriginalApiStaffDep, session: SessionDep, language: LanguageDep
+) -> list[dict[str, Any]]:
     rows, _ = await queries.list_reports(session, filters=queries.ReportFilters(), limit=1000)
     result = []
     for row in rows:
