@@ -140,3 +140,22 @@ async def test_the_tracking_page_renders_only_the_public_view(
     form = await client.get("/")
     assert form.headers["referrer-policy"] == "no-referrer"
     assert "Publik (siapa pun, juga tanpa tautan)" in form.text
+
+
+async def test_a_refusal_is_seen_by_the_audience_of_whoever_asked(
+    client: httpx.AsyncClient, drain: Callable[..., Any], technician: StaffUser
+) -> None:
+    accepted = await worked_on(client, drain, technician)
+    url = accepted["links"]["self"]
+    # The reporter asks to reopen a report that is not resolved; staff assign an unknown user.
+    reopen = {"tracking_token": accepted["tracking_token"], "note": "Masih bocor"}
+    assert (await client.post(f"{url}/reopen", json=reopen)).status_code == 202
+    assert (
+        await client.patch(url, json={"assignee": "nobody"}, headers=technician.headers)
+    ).status_code == 202
+    await drain()
+    reporter = (await client.get(url, headers=as_reporter(accepted))).json()
+    staff = (await client.get(url, headers=technician.headers)).json()
+    refused_by_reporter = [e for e in reporter["timeline"] if e["kind"] == "refused"]
+    assert [e["by"] for e in refused_by_reporter] == [None]  # the reporter's own, and only that one
+    assert [e["by"] for e in staff["timeline"] if e["kind"] == "refused"] == [None, "Tek"]
