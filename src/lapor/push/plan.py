@@ -66,12 +66,11 @@ def _plan(
         return []
     planned: dict[int, Planned] = {}
     # A reporter's browser hears what the reporter may see (the one projection the event
-    # streams use too); staff subscriptions hear what staff see, which is everything.
+    # streams use too); staff subscriptions hear what staff see, which is every event, whole.
     heard = for_audience(event, "reporter")
     if heard is not None and heard.type in _REPORTER_PUSHES:
         for sub in reporter_subs:
             planned[sub.id] = _reporter_push(sub, heard, report)
-    event = for_audience(event, "staff") or event
     if _is_new_emergency(event):
         for sub in staff_subs:
             if sub.emergencies:

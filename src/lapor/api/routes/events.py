@@ -79,9 +79,8 @@ async def report_events(
     async def snapshot() -> dict[str, Any] | None:
         try:
             async with sessions() as session:
-                view = await lookup.report_view(
-                    session, redis, report_id, language=language, staff=audience == "staff"
-                )
+                # Public fields only (status, updated_at): the cheapest view, the same for all.
+                view = await lookup.report_view(session, redis, report_id, language=language, staff=False)
         except DATABASE_ERRORS:
             return None  # the database is out: no snapshot, but live events still flow
         except NotFound:
