@@ -80,11 +80,15 @@ class Scene:
         accepted: dict[str, Any] = answer.json()
         return accepted
 
-    async def wait_for(self, report_id: str, check: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-        """Poll the public view until ``check`` holds (the worker applies commands asynchronously)."""
+    async def wait_for(
+        self, report_id: str, check: Callable[[dict[str, Any]], bool], *, token: str | None = None
+    ) -> dict[str, Any]:
+        """Poll the report's view (its reporter's with ``token``, else the public one) until
+        ``check`` holds (the worker applies commands asynchronously)."""
         deadline = time.monotonic() + 20
+        headers = {"X-Tracking-Token": token} if token else {}
         while True:
-            answer = await self.http.get(f"/api/reports/{report_id}")
+            answer = await self.http.get(f"/api/reports/{report_id}", headers=headers)
             if answer.status_code == 200 and check(view := answer.json()):
                 return view
             if time.monotonic() > deadline:
@@ -176,7 +180,11 @@ async def tracking(scene: Scene, context: BrowserContext) -> None:
             "ada bau hangus dekat saklar.\nKuliah jam 10 memakai ruang ini.",
         )
         report_id = accepted["id"]
-        await scene.wait_for(report_id, lambda view: view["status"] == "pending" and bool(view["photo_url"]))
+        await scene.wait_for(
+            report_id,
+            lambda view: view["status"] == "pending" and bool(view.get("photo_url")),
+            token=accepted["tracking_token"],
+        )
         admin = await scene.staff("admin", "admin", "Admin Fasilitas")
         await scene.staff("budi", "technician", "Budi Santoso")
         changes: list[dict[str, str]] = [

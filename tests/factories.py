@@ -59,6 +59,12 @@ def report_fields(**overrides: Any) -> dict[str, Any]:
     return fields
 
 
+def as_reporter(accepted: httpx.Response | dict[str, Any]) -> dict[str, str]:
+    """The header that makes a read its reporter's, from the 202 of a new report."""
+    body = accepted.json() if isinstance(accepted, httpx.Response) else accepted
+    return {"X-Tracking-Token": body["tracking_token"]}
+
+
 def jpeg_with_exif(width: int = 64, height: int = 32) -> bytes:
     """A JPEG that carries an orientation tag (rotate 90°) and a GPS position."""
     image = Image.new("RGB", (width, height), (200, 30, 30))

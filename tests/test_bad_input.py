@@ -11,11 +11,12 @@ from typing import Any
 import httpx
 from redis.asyncio import Redis
 
+from lapor.api.intake import hash_tracking_token
 from lapor.broker import keys
 from lapor.config import Settings
 from lapor.domain.commands import CreateReport
 from lapor.media import store
-from tests.factories import jpeg_with_exif, png_bytes, report_fields, submit
+from tests.factories import as_reporter, jpeg_with_exif, png_bytes, report_fields, submit
 
 
 def bomb_png(width: int = 30_000, height: int = 30_000) -> bytes:
@@ -130,7 +131,7 @@ async def test_a_bomb_that_reaches_the_worker_rejects_the_report_with_a_reason(
     upload = store.save_upload(settings.upload_dir, bomb_png())
     command = CreateReport(
         report_id="0b9f8a38-5a52-4c36-9a0c-1f1c2b4e9d10",
-        tracking_token_hash="0" * 64,
+        tracking_token_hash=hash_tracking_token("the-reporters-token"),
         reporter_name="Ani",
         category="other",
         location="Perpustakaan",
@@ -142,7 +143,8 @@ async def test_a_bomb_that_reaches_the_worker_rejects_the_report_with_a_reason(
         keys.COMMANDS, {"type": command.type, "id": command.command_id, "data": command.model_dump_json()}
     )
     await drain()
-    view = (await client.get(f"/api/reports/{command.report_id}", headers={"Accept-Language": "en"})).json()
+    headers = {"Accept-Language": "en", "X-Tracking-Token": "the-reporters-token"}
+    view = (await client.get(f"/api/reports/{command.report_id}", headers=headers)).json()
     assert view["status"] == "rejected"
     assert view["photo_url"] is None
     assert (
@@ -163,7 +165,7 @@ async def test_path_traversal_filename_is_ignored(
     stored = [p.name for p in settings.upload_dir.iterdir()]
     assert len(stored) == 1 and store.is_upload_name(stored[0])
     await drain()
-    view = (await client.get(response.json()["links"]["self"])).json()
+    view = (await client.get(response.json()["links"]["self"], headers=as_reporter(response))).json()
     assert view["photo_url"].startswith("/media/photos/") and "evil" not in view["photo_url"]
     assert (await client.get("/media/photos/..%2F..%2Fetc%2Fpasswd")).status_code == 404
     assert not list(settings.upload_dir.iterdir())  # the raw upload is gone after the commit
@@ -175,7 +177,7 @@ async def test_html_in_description_is_stored_as_text(
     html = '<script>alert("x")</script><img src=x onerror=alert(1)> Pintu rusak'
     response = await client.post("/api/reports", json=report_fields(description=html))
     await drain()
-    view = await client.get(response.json()["links"]["self"])
+    view = await client.get(response.json()["links"]["self"], headers=as_reporter(response))
     assert view.headers["content-type"] == "application/json"
     assert view.headers["x-content-type-options"] == "nosniff"
     assert view.json()["description"] == html  # the same characters back, never interpreted
@@ -208,5 +210,5 @@ async def test_heic_and_webp_are_accepted(client: httpx.AsyncClient, drain: Call
     assert webp.status_code == heic.status_code == jpeg.status_code == 202
     await drain()
     for response in (webp, heic, jpeg):
-        view = (await client.get(response.json()["links"]["self"])).json()
+        view = (await client.get(response.json()["links"]["self"], headers=as_reporter(response))).json()
         assert view["status"] == "pending" and view["photo_url"]

@@ -101,7 +101,7 @@ async def test_a_batch_is_applied_in_one_transaction_in_stream_order(
 
     assert runner.transactions == 1
     assert await stored(engine) == (10, 12, {"pending": 9, "resolved": 1}, {"pending": 9, "resolved": 1})
-    report = (await client.get(f"/api/reports/{ids[3]}")).json()
+    report = (await client.get(f"/api/reports/{ids[3]}", headers=technician.headers)).json()
     assert [entry["status"] for entry in report["timeline"]] == ["pending", "in_progress", "resolved"]
     info = (await redis.xinfo_groups(keys.COMMANDS))[0]
     assert info["pending"] == 0 and info["lag"] == 0
@@ -109,7 +109,7 @@ async def test_a_batch_is_applied_in_one_transaction_in_stream_order(
 
 @both_backends
 async def test_a_batch_with_a_redelivered_and_a_failing_command_goes_one_by_one(
-    client: httpx.AsyncClient, settings: Settings, redis: Redis, engine: AsyncEngine
+    client: httpx.AsyncClient, settings: Settings, redis: Redis, engine: AsyncEngine, technician: StaffUser
 ) -> None:
     (first,) = await submit_many(client, 1)
     await run_burst_worker(settings, redis)
@@ -131,7 +131,7 @@ async def test_a_batch_with_a_redelivered_and_a_failing_command_goes_one_by_one(
     assert runner.failed_batches == 1  # the batch was tried whole, then each command on its own
     assert await stored(engine) == (6, 6, {"pending": 6}, {"pending": 6})
     for report_id in [first, *later, *more]:
-        report = (await client.get(f"/api/reports/{report_id}")).json()
+        report = (await client.get(f"/api/reports/{report_id}", headers=technician.headers)).json()
         assert report["status"] == "pending"
         assert len(report["timeline"]) == 1
     assert await redis.xlen(keys.DEAD_LETTERS) == 1

@@ -395,3 +395,31 @@ async def test_a_report_keeps_at_most_five_browsers(
             (await conn.execute(select(PushSubscription.endpoint).order_by(PushSubscription.id))).scalars()
         )
     assert kept == endpoints[2:]  # the newest five
+
+
+async def test_a_reporter_hears_comments_but_never_a_staff_only_event(
+    client: httpx.AsyncClient,
+    drain: Callable[..., Any],
+    admin: StaffUser,
+    technician: StaffUser,
+    service: PushService,
+    notifier: Notifier,
+) -> None:
+    """The notifier filters like the event streams: public and reporter events for a reporter's
+    browser, never an assignment (staff only)."""
+    report_id = await subscribed_report(client, drain, service, "student")
+    await change(client, admin, report_id, assignee="tek")  # staff only: no push to the reporter
+    await drain()
+    comment = {"body": "Suku cadang dipesan, besok dipasang"}
+    answer = await client.post(f"/api/reports/{report_id}/comments", json=comment, headers=admin.headers)
+    assert answer.status_code == 202
+    await drain()
+    await change(client, admin, report_id, status="in_progress")
+    await drain()
+    deliveries = await service.async_wait_for_deliveries(2)
+    # In stream order: had the assignment been pushed, it would have come first.
+    assert [d.name for d in deliveries] == ["student", "student"]
+    first, second = (d.json() for d in deliveries)
+    assert first["title"] == "Pesan baru dari petugas"
+    assert "Suku cadang dipesan" in first["body"]
+    assert second["title"] == "Laporan Anda sedang diproses"

@@ -59,7 +59,8 @@ async def test_seed_submit_and_read_in_the_seed_shape(
 
     await drain()
     assert await queue_length(client) == 0
-    view = (await client.get(f"/api/lapor/{report_id}")).json()
+    reporter = {"X-Tracking-Token": accepted["tracking_token"]}
+    view = (await client.get(f"/api/lapor/{report_id}", headers=reporter)).json()
     assert set(view) == SEED_KEYS
     assert view["status"] == "PENDING"
     assert view["prioritas"] == "Darurat"

@@ -20,7 +20,8 @@ async def test_simulated_technician_starts_then_resolves_each_new_report(
     simulator = asyncio.create_task(simulate_repairs(redis, delay_seconds=0.2))
     try:
         await asyncio.sleep(0.1)  # the simulator starts tailing from "now"
-        report_id = (await client.post("/api/reports", json=report_fields())).json()["id"]
+        accepted = (await client.post("/api/reports", json=report_fields())).json()
+        report_id = accepted["id"]
         statuses = []
         for _ in range(50):
             await drain()
@@ -35,5 +36,6 @@ async def test_simulated_technician_starts_then_resolves_each_new_report(
         with contextlib.suppress(asyncio.CancelledError):
             await simulator
     assert statuses == ["pending", "in_progress", "resolved"]
-    timeline = (await client.get(f"/api/reports/{report_id}")).json()["timeline"]
+    reporter = {"X-Tracking-Token": accepted["tracking_token"]}
+    timeline = (await client.get(f"/api/reports/{report_id}", headers=reporter)).json()["timeline"]
     assert [entry["by"] for entry in timeline[1:]] == ["Teknisi simulasi", "Teknisi simulasi"]

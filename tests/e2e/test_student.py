@@ -320,3 +320,37 @@ async def test_unknown_report_is_a_friendly_404(new_page: Callable[..., Any]) ->
     assert answer is not None and answer.status == 404
     await expect(page.locator("h1")).to_have_text("Halaman tidak ditemukan")
     await expect(page.get_by_role("link", name="Kembali ke halaman utama")).to_have_attribute("href", "/")
+
+
+async def test_the_tracking_page_shows_the_private_view_only_to_the_token_holder(
+    new_page: Callable[..., Any], live_system: LiveSystem
+) -> None:
+    reporter: Page = await new_page()
+    await reporter.goto("/")
+    # Longer than a title (about 80 characters): the public sees only the description's start.
+    start = "Lampu kelas mati sejak pagi, ruangan gelap dan kuliah jam sepuluh pindah ke ruang lain"
+    await fill_report(reporter, description=f"{start}; saklar di balik lemari")
+    await reporter.get_by_role("button", name="Kirim laporan").click()
+    await reporter.wait_for_url(REPORT_URL, timeout=SLOW)
+    report_id = REPORT_URL.search(reporter.url).group(1)  # type: ignore[union-attr]
+    await expect(reporter.locator("#live")).to_have_attribute("data-state", "open", timeout=SLOW)
+    headers = await staff_headers(live_system)
+    await patch_report(live_system, headers, report_id, status="in_progress", note="Teknisi menuju lokasi")
+
+    # The reporter's browser sends its token (header and event stream): description and notes.
+    await expect(reporter.locator("#description")).to_contain_text("saklar di balik lemari")
+    await expect(reporter.locator("#timeline")).to_contain_text("Teknisi menuju lokasi", timeout=SLOW)
+    await expect(reporter.locator("#public-only")).to_be_hidden()
+
+    # Someone else with the same address (no token): the public view, and the page says so.
+    stranger: Page = await new_page()
+    await stranger.goto(f"/r/{report_id}")
+    await expect(stranger.locator("#status-badge")).to_have_text("Diproses")
+    await expect(stranger.locator("#live")).to_have_attribute("data-state", "open", timeout=SLOW)
+    await expect(stranger.locator("#public-only")).to_be_visible()
+    await expect(stranger.locator("#description-block")).to_be_hidden()
+    await patch_report(live_system, headers, report_id, status="resolved", note="Saklar diganti")
+    await expect(stranger.locator("#status-badge")).to_have_text("Selesai", timeout=SLOW)
+    await expect(reporter.locator("#timeline")).to_contain_text("Saklar diganti", timeout=SLOW)
+    for private in ("saklar di balik lemari", "Teknisi menuju lokasi", "Saklar diganti", "Admin Fasilitas"):
+        assert private not in await stranger.content(), private

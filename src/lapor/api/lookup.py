@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import uuid
 from typing import Any
@@ -10,8 +11,10 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lapor.api.errors import DATABASE_ERRORS, NotFound
-from lapor.api.views import public_report
+from lapor.api.intake import hash_tracking_token
+from lapor.api.views import project_view, public_report
 from lapor.broker import keys
+from lapor.domain.events import Visibility
 from lapor.store import queries
 from lapor.store.models import Report
 
@@ -24,47 +27,104 @@ def check_report_id(report_id: str) -> str:
         raise NotFound("error.report_not_found") from exc
 
 
+def token_matches(token_hash: str | None, token: str | None) -> bool:
+    """Whether ``token`` is the tracking token whose hash is ``token_hash``."""
+    if not token or not token_hash:
+        return False
+    return hmac.compare_digest(token_hash, hash_tracking_token(token))
+
+
+def audience_of(token_hash: str | None, *, staff: bool, token: str | None) -> Visibility:
+    """Staff see everything; the holder of the report's tracking token is its reporter; anyone
+    else (a wrong token included) is the public."""
+    if staff:
+        return "staff"
+    return "reporter" if token_matches(token_hash, token) else "public"
+
+
 async def report_view(
-    session: AsyncSession, redis: Redis, report_id: str, *, language: str, staff: bool
+    session: AsyncSession,
+    redis: Redis,
+    report_id: str,
+    *,
+    language: str,
+    staff: bool,
+    token: str | None = None,
 ) -> dict[str, Any]:
-    """The report's view; ``queued`` until a worker has it, 404 only if it was never accepted."""
+    """The report's view for the caller (staff, its reporter by ``token``, or the public);
+    ``queued`` until a worker has it, 404 only if it was never accepted."""
     report_id = check_report_id(report_id)
     try:
         report = await queries.get_report(session, report_id=report_id)
     except DATABASE_ERRORS:
         # While the database is out, a queued report can still be shown from Redis.
-        queued = await redis.get(keys.queued_view(report_id))
+        queued = await _queued_view(redis, report_id, staff=staff, token=token)
         if queued is None:
             raise
-        view: dict[str, Any] = json.loads(queued)
-        return view
+        return queued
     if report is None:
-        queued = await redis.get(keys.queued_view(report_id))
+        queued = await _queued_view(redis, report_id, staff=staff, token=token)
         if queued is not None:
-            view = json.loads(queued)
-            return view
+            return queued
         # The worker may have committed (and dropped the queued view) between the two reads. End
         # the read transaction first: on SQLite it holds the snapshot taken before that commit.
         await session.rollback()
         report = await queries.get_report(session, report_id=report_id)
         if report is None:
             raise NotFound("error.report_not_found")
-    return await persisted_view(session, report, language=language, staff=staff)
+    audience = audience_of(report.tracking_token_hash, staff=staff, token=token)
+    return await persisted_view(session, report, language=language, audience=audience)
+
+
+async def _queued_view(
+    redis: Redis, report_id: str, *, staff: bool, token: str | None
+) -> dict[str, Any] | None:
+    queued = await redis.get(keys.queued_view(report_id))
+    if queued is None:
+        return None
+    view: dict[str, Any] = json.loads(queued)
+    audience = audience_of(view.get("tracking_token_hash"), staff=staff, token=token)
+    return project_view(view, audience)
+
+
+async def report_audience(
+    session: AsyncSession, redis: Redis, report_id: str, *, staff: bool, token: str | None
+) -> tuple[str, Visibility]:
+    """The canonical id of a report and who the caller is to it; 404 if it was never accepted.
+
+    While the database is out, a stored report's token cannot be checked: its reporter hears
+    only what the public hears until it is back."""
+    report_id, report = await find_report(session, redis, report_id)
+    if staff:
+        return report_id, "staff"
+    if report is not None:
+        return report_id, audience_of(report.tracking_token_hash, staff=False, token=token)
+    queued = await redis.get(keys.queued_view(report_id))
+    token_hash = json.loads(queued).get("tracking_token_hash") if queued is not None else None
+    return report_id, audience_of(token_hash, staff=False, token=token)
 
 
 async def persisted_view(
-    session: AsyncSession, report: Report, *, language: str, staff: bool
+    session: AsyncSession,
+    report: Report,
+    *,
+    language: str,
+    staff: bool = False,
+    audience: Visibility | None = None,
 ) -> dict[str, Any]:
-    timeline = await queries.get_timeline(session, report_id=report.id)
+    """A stored report's view for ``audience`` (default: staff if ``staff``, else the public)."""
+    audience = audience or ("staff" if staff else "public")
+    # The timeline is the reporter's and staff's only: the public view does not read it.
+    timeline = await queries.get_timeline(session, report_id=report.id) if audience != "public" else None
     names = await queries.display_names(
-        session, user_ids={report.assignee_id} if report.assignee_id else set()
+        session, user_ids={report.assignee_id} if report.assignee_id and audience == "staff" else set()
     )
     return public_report(
         report,
         assignee=names.get(report.assignee_id) if report.assignee_id else None,
         timeline=timeline,
         language=language,
-        staff=staff,
+        audience=audience,
     )
 
 

@@ -118,7 +118,7 @@ def _cookie(headers: dict[bytes, bytes], name: str) -> str | None:
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"referrer-policy", b"no-referrer"),  # a tracking link must never leak to another site
     (b"x-frame-options", b"DENY"),
     (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
 ]

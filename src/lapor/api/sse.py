@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, get_args
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -24,7 +24,7 @@ from lapor.api.views import iso_utc
 from lapor.broker import events, keys
 from lapor.broker.streamids import STREAM_ID_PATTERN, stream_id_key
 from lapor.domain.enums import Priority, Status
-from lapor.domain.events import EventType
+from lapor.domain.events import EventType, ReportEvent, ReportView, Visibility, for_audience
 from lapor.i18n import MESSAGES, translate
 
 log = logging.getLogger("lapor.sse")
@@ -127,12 +127,16 @@ class EventData(BaseModel):
         default=None, description="`<command id>:<n>`, the same on a redelivery; absent from the snapshot"
     )
     type: EventType
+    visibility: Visibility = Field(description="Who may see the event: `public`, `reporter` or `staff`")
     status: Status = Field(description="The report's status after the change")
     previous_status: Status | None = None
     priority: Priority | None = None
     at: datetime
-    note: str | None
-    by: str | None = None
+    note: str | None = Field(description="The reporter and staff only (null for the public)")
+    by: str | None = Field(default=None, description="The reporter and staff only (null for the public)")
+    report: ReportView | None = Field(
+        default=None, description="The report's public view, on its first `status` event"
+    )
 
 
 def event_schema() -> dict[str, Any]:
@@ -162,25 +166,31 @@ def event_schema() -> dict[str, Any]:
     }
 
 
-def client_payload(event: dict[str, Any], language: str) -> dict[str, Any]:
+def deliverable(event: dict[str, Any], audience: Visibility, language: str) -> dict[str, Any] | None:
+    """What a listener of ``audience`` gets of a stored event (None: nothing), for the live
+    stream and the replay alike: the one projection (``for_audience``), then the wire shape."""
+    try:
+        parsed = ReportEvent.model_validate(event)
+    except ValidationError:
+        log.warning("skipping an event this version cannot read: %s", event.get("event_id"))
+        return None
+    projected = for_audience(parsed, audience)
+    return None if projected is None else client_payload(projected, language)
+
+
+def client_payload(event: ReportEvent, language: str) -> dict[str, Any]:
     """What a browser gets: the report, its status, when, and a note in the reader's language.
 
     ``event_id`` is stable across redeliveries: a client that sees one twice can drop it.
     """
-    note = event.get("note")
-    if isinstance(note, str) and note in MESSAGES:
+    note = event.note
+    if note is not None and note in MESSAGES:
         note = translate(note, language)
-    return {
-        "id": event.get("report_id"),
-        "event_id": event.get("event_id"),
-        "type": event.get("type"),
-        "status": event.get("status"),
-        "previous_status": event.get("previous_status"),
-        "priority": event.get("priority"),
-        "at": event.get("at"),
-        "note": note,
-        "by": event.get("by"),
-    }
+    payload = event.model_dump(mode="json", exclude={"report_id", "report", "note"})
+    payload = {"id": event.report_id, **payload, "note": note}
+    if event.report is not None:
+        payload["report"] = event.report.model_dump(mode="json")
+    return payload
 
 
 async def backlog(
@@ -208,12 +218,14 @@ async def event_stream(
     report_id: str | None,
     last_event_id: str | None,
     snapshot: Callable[[], Awaitable[dict[str, Any] | None]] | None,
+    audience: Visibility,
     language: str,
     keepalive_seconds: float,
     max_seconds: float,
 ) -> AsyncIterator[str]:
     """The SSE body for one connection: backlog or snapshot, then live events, with keep-alives.
 
+    Every event goes through ``deliverable`` for ``audience``, from the backlog and live alike.
     The connection's lifetime is capped so that long-lived streams spread over API processes
     after a deploy; the browser reconnects with ``Last-Event-ID`` and misses nothing.
     """
@@ -238,7 +250,9 @@ async def event_stream(
         for entry_id, event in pending:
             if stream_id_key(entry_id) > sent:
                 sent = stream_id_key(entry_id)
-                yield format_event(event.get("type", "status"), entry_id, client_payload(event, language))
+                payload = deliverable(event, audience, language)
+                if payload is not None:
+                    yield format_event(payload["type"], entry_id, payload)
         deadline = asyncio.get_running_loop().time() + max_seconds
         while not subscription.lagged:
             remaining = deadline - asyncio.get_running_loop().time()
@@ -254,6 +268,8 @@ async def event_stream(
             if stream_id_key(entry_id) <= sent:
                 continue  # already sent from the backlog
             sent = stream_id_key(entry_id)
-            yield format_event(event.get("type", "status"), entry_id, client_payload(event, language))
+            payload = deliverable(event, audience, language)
+            if payload is not None:
+                yield format_event(payload["type"], entry_id, payload)
     finally:
         hub.unsubscribe(subscription)

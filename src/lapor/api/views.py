@@ -1,14 +1,15 @@
-"""How reports look from outside: the public view, the staff view, the queued placeholder."""
+"""How reports look from outside: the public, reporter and staff views, the queued placeholder."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from lapor.domain.commands import CreateReport
 from lapor.domain.enums import Priority, Role, Status, TimelineKind
+from lapor.domain.events import Visibility, can_see, visibility_of
 from lapor.i18n import MESSAGES, translate
 from lapor.media import store
 from lapor.store.models import Report, TimelineEntry
@@ -33,28 +34,33 @@ class TimelineItem(BaseModel):
     )
 
 
+_REPORTER = "The reporter (with the tracking token) and staff only"
+
+
 class ReportSummary(BaseModel):
+    """A report; which fields are present depends on who asks (docs/api.md, "Who sees what")."""
+
     id: str
     title: str
-    description: str
     category: str
     location: str
     priority: Priority
     status: Status
     created_at: datetime
     updated_at: datetime
-    photo_url: str | None
-    thumbnail_url: str | None
-    assignee: str | None = Field(description="The assignee's display name")
     links: ReportLinks
+    photo_pending: bool | None = Field(default=None, description="Queued view only: a photo was sent")
+    description: str | None = Field(default=None, description=_REPORTER)
+    photo_url: str | None = Field(default=None, description=_REPORTER)
+    thumbnail_url: str | None = Field(default=None, description=_REPORTER)
+    assignee: str | None = Field(default=None, description="Staff only: the assignee's display name")
     reporter_name: str | None = Field(default=None, description="Staff only")
     reporter_contact: str | None = Field(default=None, description="Staff only")
     language: str | None = Field(default=None, description="Staff only: the reporter's language")
 
 
 class ReportDetail(ReportSummary):
-    timeline: list[TimelineItem]
-    photo_pending: bool | None = Field(default=None, description="Queued view only: a photo was sent")
+    timeline: list[TimelineItem] | None = Field(default=None, description=_REPORTER)
 
 
 class ReportPage(BaseModel):
@@ -63,8 +69,12 @@ class ReportPage(BaseModel):
 
 
 def iso_utc(at: datetime) -> str:
-    """The same ISO 8601 form the JSON answers use for stored times (``…Z``)."""
-    return at.isoformat().replace("+00:00", "Z")
+    """The one form every time takes in a JSON answer or an event: RFC 3339 in UTC with ``Z``.
+
+    A naive value is taken as UTC (SQLite hands some back that way)."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def report_links(report_id: str) -> dict[str, str]:
@@ -80,15 +90,47 @@ def photo_urls(photo: str | None) -> tuple[str | None, str | None]:
     )
 
 
-def public_report(
-    report: Report,
-    *,
-    assignee: str | None,
-    timeline: list[TimelineEntry] | None,
-    language: str,
-    staff: bool = False,
+# The three views of a report (BRIEF.md, "Who may see what"), field by field. docs/api.md lists
+# the same. Staff see every field of the full view except the token's hash.
+PUBLIC_FIELDS = frozenset(
+    {
+        "id",
+        "title",
+        "category",
+        "location",
+        "status",
+        "priority",
+        "created_at",
+        "updated_at",
+        "links",
+        # Whether a photo is still being processed; photo_status (public too) joins it here.
+        "photo_pending",
+    }
+)
+REPORTER_FIELDS = PUBLIC_FIELDS | {"description", "photo_url", "thumbnail_url", "timeline"}
+_NEVER_SHOWN = frozenset({"tracking_token_hash"})  # kept in the queued view to check a token
+
+
+def project_view(view: dict[str, Any], audience: Visibility) -> dict[str, Any]:
+    """What ``audience`` may see of a report's full view; the timeline keeps only its entries."""
+    if audience == "staff":
+        shown = {key: value for key, value in view.items() if key not in _NEVER_SHOWN}
+    else:
+        allowed = PUBLIC_FIELDS if audience == "public" else REPORTER_FIELDS
+        shown = {key: value for key, value in view.items() if key in allowed}
+    if "timeline" in shown:
+        shown["timeline"] = [
+            {key: value for key, value in entry.items() if key != "visibility"}
+            for entry in shown["timeline"]
+            if can_see(audience, entry.get("visibility", "staff"))
+        ]
+    return shown
+
+
+def full_view(
+    report: Report, *, assignee: str | None, timeline: list[TimelineEntry] | None, language: str
 ) -> dict[str, Any]:
-    """The view anyone with the id may see; ``staff`` adds the reporter's name and contact."""
+    """Everything about a report (the staff view); ``project_view`` cuts it for other audiences."""
     photo_url, thumbnail_url = photo_urls(report.photo)
     view: dict[str, Any] = {
         "id": report.id,
@@ -98,38 +140,58 @@ def public_report(
         "location": report.location,
         "priority": report.priority,
         "status": report.status,
-        "created_at": report.created_at,
-        "updated_at": report.updated_at,
+        "created_at": iso_utc(report.created_at),
+        "updated_at": iso_utc(report.updated_at),
         "photo_url": photo_url,
         "thumbnail_url": thumbnail_url,
         "assignee": assignee,
         "links": report_links(report.id),
+        "reporter_name": report.reporter_name,
+        "reporter_contact": report.reporter_contact,
+        "language": report.language,
     }
     if timeline is not None:
         view["timeline"] = [timeline_entry(entry, language) for entry in timeline]
-    if staff:
-        view["reporter_name"] = report.reporter_name
-        view["reporter_contact"] = report.reporter_contact
-        view["language"] = report.language
     return view
 
 
+def public_report(
+    report: Report,
+    *,
+    assignee: str | None,
+    timeline: list[TimelineEntry] | None,
+    language: str,
+    staff: bool = False,
+    audience: Visibility | None = None,
+) -> dict[str, Any]:
+    """The view of a report for ``audience`` (default: staff if ``staff``, else the public)."""
+    view = full_view(report, assignee=assignee, timeline=timeline, language=language)
+    return project_view(view, audience or ("staff" if staff else "public"))
+
+
 def timeline_entry(entry: TimelineEntry, language: str) -> dict[str, Any]:
+    """One entry of the full timeline, with its ``visibility`` (``project_view`` drops it)."""
     note = entry.note
     if note is not None and note in MESSAGES:
         note = translate(note, language)  # notes the worker wrote as catalogue keys
+    kind = entry.kind
     return {
-        "at": entry.at,
-        "kind": entry.kind,
+        "at": iso_utc(entry.at),
+        "kind": kind,
         "status": entry.to_status,
         "from_status": entry.from_status,
         "note": note,
         "by": None if entry.actor_role == Role.REPORTER.value else entry.actor_name,
+        # The entry is seen by whoever hears of its event: "created" is the first status event.
+        "visibility": visibility_of("status" if kind == TimelineKind.CREATED else kind, entry.actor_role),
     }
 
 
 def queued_report(command: CreateReport, *, has_photo: bool) -> dict[str, Any]:
-    """What GET answers between the 202 and the worker's commit: status ``queued``, never 404."""
+    """What GET answers between the 202 and the worker's commit: status ``queued``, never 404.
+
+    Stored whole in Redis (with the token's hash, to tell the reporter); ``project_view`` cuts it
+    for each reader like a stored report's view."""
     at = iso_utc(command.issued_at)
     return {
         "id": command.report_id,
@@ -146,6 +208,7 @@ def queued_report(command: CreateReport, *, has_photo: bool) -> dict[str, Any]:
         "photo_pending": has_photo,
         "assignee": None,
         "links": report_links(command.report_id),
+        "tracking_token_hash": command.tracking_token_hash,
         "timeline": [
             {
                 "at": at,
@@ -154,6 +217,7 @@ def queued_report(command: CreateReport, *, has_photo: bool) -> dict[str, Any]:
                 "from_status": None,
                 "note": None,
                 "by": None,
+                "visibility": "public",
             }
         ],
     }

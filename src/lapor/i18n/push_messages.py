@@ -13,6 +13,7 @@ MESSAGES: dict[str, dict[Language, str]] = {
     },
     "push.reporter.title.resolved": {"id": "Laporan Anda selesai ✅", "en": "Your report is resolved ✅"},
     "push.reporter.title.rejected": {"id": "Laporan Anda ditolak", "en": "Your report was rejected"},
+    "push.reporter.title.comment": {"id": "Pesan baru dari petugas", "en": "A new message from staff"},
     "push.reporter.body": {"id": "{title} — {location}", "en": "{title} — {location}"},
     "push.reporter.body_note": {
         "id": "{title} — {location}\nCatatan: {note}",

@@ -110,10 +110,14 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "student.form.photo_preview": {"id": "Pratinjau foto yang dipilih", "en": "Preview of the chosen photo"},
     "student.form.photo_remove": {"id": "Hapus foto", "en": "Remove photo"},
     "student.form.privacy": {
-        "id": "Nama dan kontak Anda hanya dilihat petugas. Siapa pun yang memegang tautan laporan bisa "
-        "melihat status, lokasi, deskripsi dan fotonya.",
-        "en": "Only staff see your name and contact. Anyone with the report's link can see its status, "
-        "location, description and photo.",
+        "id": "Publik (siapa pun, juga tanpa tautan): judul singkat (awal deskripsi jika tidak diisi), "
+        "kategori, lokasi, urgensi, status dan waktunya. Hanya Anda (peramban ini atau tautan pribadi "
+        "laporan) dan petugas yang melihat deskripsi, foto, catatan dan komentar. Nama dan kontak "
+        "Anda hanya dilihat petugas.",
+        "en": "Public (anyone, even without the link): a short title (the start of the description "
+        "unless you write one), category, location, urgency, status and times. Only you (this browser "
+        "or the report's private link) and staff see the description, photo, notes and comments. "
+        "Only staff see your name and contact.",
     },
     "student.form.submit": {"id": "Kirim laporan", "en": "Send report"},
     "student.form.sending": {"id": "Mengirim…", "en": "Sending…"},
@@ -169,6 +173,12 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "“Laporan saya”.",
         "en": "Keep this page's link to follow the report. This browser also remembers it under "
         "“My reports”.",
+    },
+    "student.track.public_only": {
+        "id": "Ini tampilan publik laporan. Deskripsi, foto, catatan dan komentar hanya terlihat di "
+        "peramban yang mengirim laporan atau lewat tautan pribadinya.",
+        "en": "This is the report's public view. The description, photo, notes and comments are shown "
+        "only in the browser that sent the report, or through its private link.",
     },
     "student.track.another": {"id": "Laporkan kerusakan lain", "en": "Report another problem"},
     # Live connection and notifications

@@ -14,12 +14,15 @@ from sqlalchemy.orm import Session
 
 from lapor.domain.commands import utcnow
 from lapor.domain.enums import OPEN_STATUSES, Priority, Status
-from lapor.domain.events import ReportEvent
+from lapor.domain.events import ReportEvent, for_audience
 from lapor.i18n import translate
 from lapor.push.sender import Target
 from lapor.store.models import PushDelivery, PushSubscription, Report, User, table_of
 
 _INSERT_DELIVERY = insert(table_of(PushDelivery))
+
+# The reporter's events worth a notification: a status change, and a staff comment to them.
+_REPORTER_PUSHES = frozenset({"status", "comment"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +65,12 @@ def _plan(
     if report is None:
         return []
     planned: dict[int, Planned] = {}
-    if event.type == "status":
+    # A reporter's browser hears what the reporter may see (the one projection the event
+    # streams use too); staff subscriptions hear what staff see, which is every event, whole.
+    heard = for_audience(event, "reporter")
+    if heard is not None and heard.type in _REPORTER_PUSHES:
         for sub in reporter_subs:
-            planned[sub.id] = _reporter_push(sub, event, report)
+            planned[sub.id] = _reporter_push(sub, heard, report)
     if _is_new_emergency(event):
         for sub in staff_subs:
             if sub.emergencies:
@@ -148,11 +154,13 @@ def _target(sub: PushSubscription) -> Target:
 
 def _reporter_push(sub: PushSubscription, event: ReportEvent, report: Report) -> Planned:
     language = sub.language
-    title = translate(f"push.reporter.title.{event.status.value}", language)
+    key = "comment" if event.type == "comment" else event.status.value
+    title = translate(f"push.reporter.title.{key}", language)
     note = translate(event.note, language) if event.note else None
     body_key = "push.reporter.body_note" if note else "push.reporter.body"
     body = translate(body_key, language, title=report.title, location=report.location, note=note)
-    urgency = "high" if event.status in (Status.RESOLVED, Status.REJECTED) else "normal"
+    final = event.type == "status" and event.status in (Status.RESOLVED, Status.REJECTED)
+    urgency = "high" if final else "normal"
     return Planned(_target(sub), _payload(event, title, body, f"/r/{report.id}"), urgency)
 
 

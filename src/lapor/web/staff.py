@@ -72,7 +72,7 @@ def sla_hours(settings: Settings, priority: str) -> float:
 def is_overdue(view: dict[str, Any], settings: Settings, now: datetime) -> bool:
     if Status(view["status"]) not in OPEN_STATUSES:
         return False
-    return bool(view["created_at"] + timedelta(hours=sla_hours(settings, view["priority"])) < now)
+    return bool(as_time(view["created_at"]) + timedelta(hours=sla_hours(settings, view["priority"])) < now)
 
 
 def as_time(value: datetime | str) -> datetime:

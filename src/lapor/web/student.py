@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -14,6 +14,7 @@ from lapor.api import intake, lookup
 from lapor.api.deps import LanguageDep, RedisDep, SessionDep, SettingsDep
 from lapor.api.errors import LaporError, NotFound, PayloadTooLarge, ValidationFailed, field_label
 from lapor.api.routes.reports import read_fields
+from lapor.api.views import iso_utc
 from lapor.domain.enums import Priority, Status
 from lapor.i18n import LANGUAGES, translate
 from lapor.web.render import render
@@ -110,6 +111,8 @@ async def submit_form(
 async def tracking_page(
     report_id: str, request: Request, session: SessionDep, redis: RedisDep, language: LanguageDep
 ) -> Response:
+    """The public view; the page's script asks for the reporter's view with the tracking token,
+    which stays in the browser (the address's fragment, then localStorage)."""
     try:
         report = await lookup.report_view(session, redis, report_id, language=language, staff=False)
     except NotFound:
@@ -137,12 +140,8 @@ async def tracking_page(
 
 
 def _iso(value: datetime | str) -> str:
-    """A time as the JSON answers write it (queued views hold strings, stored ones datetimes)."""
-    if isinstance(value, str):
-        return value
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    """A time as the JSON answers write it (views already hold strings)."""
+    return value if isinstance(value, str) else iso_utc(value)
 
 
 def _rejection_reason(timeline: list[dict[str, Any]]) -> str | None:

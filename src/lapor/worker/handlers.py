@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from lapor.domain.commands import Actor, AddComment, CreateReport, UpdateReport, utcnow
 from lapor.domain.enums import Priority, Role, Status, TimelineKind
-from lapor.domain.events import EventType, ReportEvent
+from lapor.domain.events import EventType, ReportEvent, ReportView, visibility_of
 from lapor.domain.transitions import check_transition
 from lapor.store.models import Report, StatusCount, TimelineEntry, User, table_of
 
@@ -57,6 +57,7 @@ class _Recorder:
         from_status: Status | None = None,
         to_status: Status | None = None,
         note: str | None = None,
+        view: ReportView | None = None,
     ) -> None:
         self.entries.append(
             {
@@ -79,10 +80,12 @@ class _Recorder:
                     report_id=self.report.id,
                     at=self.at,
                     status=Status(self.report.status),
+                    visibility=visibility_of(event, actor.role),
                     previous_status=from_status,
                     priority=Priority(self.report.priority),
                     note=note,
                     by=public_actor_name(actor),
+                    report=view,
                 )
             )
 
@@ -123,6 +126,7 @@ def create_report(
         event="status",
         from_status=Status.QUEUED,
         to_status=Status.PENDING,
+        view=ReportView.model_validate(values),  # public listeners learn of the new report
     )
     if photo_error is not None:
         report.status = values["status"] = Status.REJECTED.value

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from lapor.api import lookup
-from lapor.api.deps import LanguageDep, RedisDep, SettingsDep, StaffDep
+from lapor.api.deps import LanguageDep, RedisDep, SettingsDep, StaffDep, optional_staff_session
 from lapor.api.errors import DATABASE_ERRORS, NotFound, ValidationFailed, error_responses
 from lapor.api.sse import EventHub, event_schema, event_stream
 from lapor.api.stream_admission import StreamAdmission
@@ -51,11 +51,21 @@ async def _admitted(request: Request, body: AsyncIterator[str]) -> AsyncIterator
     return admission.held(address, ticket, body)
 
 
+TokenQuery = Annotated[
+    str | None,
+    Query(
+        max_length=200,
+        description="The report's tracking token (EventSource cannot send headers): comments and notes",
+    ),
+]
+TokenHeader = Annotated[str | None, Header(alias="X-Tracking-Token", max_length=200)]
+
+
 @router.get(
     "/reports/{report_id}/events",
     response_class=StreamingResponse,
-    responses={**_SSE_RESPONSE, **error_responses(404, 422, 429, 503)},
-    summary="Status changes of one report (SSE)",
+    responses={**_SSE_RESPONSE, **error_responses(401, 404, 422, 429, 503)},
+    summary="Changes of one report (SSE): public events; its reporter's with the token; all for staff",
 )
 async def report_events(
     report_id: str,
@@ -65,23 +75,32 @@ async def report_events(
     language: LanguageDep,
     last_event_id_header: LastEventIdHeader = None,
     last_event_id: LastEventIdQuery = None,
+    token: TokenQuery = None,
+    token_header: TokenHeader = None,
 ) -> StreamingResponse:
     cursor = _cursor(last_event_id_header, last_event_id)
     sessions = request.app.state.sessions
+    # Who is asking is settled once, with a session closed before the stream starts.
     async with sessions() as session:
-        report_id = await lookup.require_report(session, redis, report_id)
+        staff = await optional_staff_session(request, session, settings, redis)
+        report_id, audience = await lookup.report_audience(
+            session, redis, report_id, staff=staff is not None, token=token_header or token
+        )
 
     async def snapshot() -> dict[str, Any] | None:
         try:
             async with sessions() as session:
+                # Public fields only (status, updated_at): the cheapest view, the same for all.
                 view = await lookup.report_view(session, redis, report_id, language=language, staff=False)
         except DATABASE_ERRORS:
             return None  # the database is out: no snapshot, but live events still flow
         except NotFound:
             return None
+        # The current state, which everyone may see: a pseudo-event without a note or an author.
         return {
             "id": report_id,
             "type": "status",
+            "visibility": "public",
             "status": view["status"],
             "at": view["updated_at"],
             "note": None,
@@ -94,6 +113,7 @@ async def report_events(
         report_id=report_id,
         last_event_id=cursor,
         snapshot=snapshot,
+        audience=audience,
         language=language,
         keepalive_seconds=settings.sse_keepalive_seconds,
         max_seconds=settings.sse_max_connection_seconds,
@@ -124,6 +144,7 @@ async def all_events(
         report_id=None,
         last_event_id=_cursor(last_event_id_header, last_event_id),
         snapshot=None,
+        audience="staff",
         language=language,
         keepalive_seconds=settings.sse_keepalive_seconds,
         max_seconds=settings.sse_max_connection_seconds,

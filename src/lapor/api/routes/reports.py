@@ -19,6 +19,7 @@ from lapor.api.errors import (
     Forbidden,
     NotFound,
     ServiceUnavailable,
+    Unauthorized,
     UnsupportedMediaType,
     ValidationFailed,
     error_responses,
@@ -195,21 +196,38 @@ async def submit_report(request: Request) -> JSONResponse:
     return JSONResponse(answer, status_code=202, headers={"Location": answer["links"]["self"]})
 
 
+TrackingTokenHeader = Annotated[
+    str | None,
+    Header(
+        alias="X-Tracking-Token",
+        max_length=200,
+        description="The report's tracking token: its reporter's view (photos, timeline, comments)",
+    ),
+]
+
+
 @router.get(
     "/reports/{report_id}",
-    summary="One report: the public view (staff also see the reporter)",
+    summary="One report: the public view; its reporter's with the tracking token; staff see all",
     response_model=None,
     responses={200: {"model": ReportDetail}, **error_responses(401, 404, 422, 503)},
 )
 async def get_report(
-    report_id: str, session: SessionDep, redis: RedisDep, language: LanguageDep, staff: OptionalStaffDep
+    report_id: str,
+    session: SessionDep,
+    redis: RedisDep,
+    language: LanguageDep,
+    staff: OptionalStaffDep,
+    tracking_token: TrackingTokenHeader = None,
 ) -> dict[str, Any]:
-    return await lookup.report_view(session, redis, report_id, language=language, staff=staff is not None)
+    return await lookup.report_view(
+        session, redis, report_id, language=language, staff=staff is not None, token=tracking_token
+    )
 
 
 @router.get(
     "/reports",
-    summary="List reports, newest first, with filters and keyset pagination",
+    summary="List reports, newest first, with filters and keyset pagination (public view; staff see all)",
     response_model=None,
     responses={200: {"model": ReportPage}, **error_responses(401, 422, 503)},
 )
@@ -220,11 +238,16 @@ async def list_reports(
     status: Annotated[list[Status] | None, Query()] = None,
     priority: Annotated[list[Priority] | None, Query()] = None,
     category: Annotated[str | None, Query(max_length=40), NoNul] = None,
-    q: Annotated[str | None, Query(max_length=200), NoNul] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Text search (staff): it reads descriptions"), NoNul
+    ] = None,
     sort: Literal["newest", "oldest", "priority"] = "newest",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> dict[str, Any]:
+    if q and staff is None:
+        # A search matches descriptions, which the public may not read: not even by probing.
+        raise Unauthorized("auth.required")
     filters = queries.ReportFilters(status=status, priority=priority, category=category, q=q or None)
     try:
         rows, next_cursor = await queries.list_reports(
@@ -232,7 +255,8 @@ async def list_reports(
         )
     except queries.InvalidCursor as exc:
         raise ValidationFailed([("cursor", "field.invalid", {})]) from exc
-    names = await queries.display_names(session, user_ids={r.assignee_id for r in rows if r.assignee_id})
+    ids = {r.assignee_id for r in rows if r.assignee_id} if staff is not None else set()
+    names = await queries.display_names(session, user_ids=ids)
     items = [
         public_report(
             row,

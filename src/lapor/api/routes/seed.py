@@ -1,9 +1,10 @@
 """The seed project's API, kept so its pages and scripts still work — with its holes closed.
 
 The original let anyone change any status and published every reporter's name; here those
-two endpoints need a staff token. Its pages cannot send a CSRF token, so the staff session cookie
-is accepted without one: on reads, and on changes sent as JSON from our own origin
-(``OriginalApiStaffDep``; BRIEF.md's one named exception).
+two endpoints need a staff token, and a report read by its id shows the public view (the
+reporter's with its tracking token in ``X-Tracking-Token``, everything for staff). Its pages cannot
+send a CSRF token, so the staff session cookie is accepted without one: on reads, and on changes
+sent as JSON from our own origin (``OriginalApiStaffDep``; BRIEF.md's one named exception).
 """
 
 from __future__ import annotations
@@ -16,18 +17,26 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from lapor.api import intake, lookup
-from lapor.api.deps import LanguageDep, OriginalApiStaffDep, RedisDep, SessionDep, SettingsDep
+from lapor.api.deps import (
+    LanguageDep,
+    OptionalStaffDep,
+    OriginalApiStaffDep,
+    RedisDep,
+    SessionDep,
+    SettingsDep,
+)
 from lapor.api.errors import ValidationFailed, error_responses
 from lapor.api.routes.reports import (
     SUBMIT_CONTENT_TYPES,
     TRIMMED,
     CommandAccepted,
     IdempotencyKey,
+    TrackingTokenHeader,
     actor_of,
     read_fields,
     send,
 )
-from lapor.api.views import photo_urls
+from lapor.api.views import iso_utc, photo_urls
 from lapor.broker.stats import broker_stats
 from lapor.domain.commands import UpdateReport
 from lapor.domain.enums import Priority, Status
@@ -111,10 +120,12 @@ class QueueLength(BaseModel):
 
 
 def seed_view(view: dict[str, Any], *, staff: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A report's view (any audience) in the seed's shape. The public view has no description:
+    ``deskripsi`` then carries the report's public short title, so the seed's pages still work."""
     shaped = {
         "id_laporan": view["id"],
         "lokasi": view["location"],
-        "deskripsi": view["description"],
+        "deskripsi": view["description"] if "description" in view else view["title"],
         "prioritas": PRIORITY_SEED.get(Priority(view["priority"]), "Biasa"),
         "status": STATUS_SEED.get(view["status"], "PENDING"),
         "foto": view.get("photo_url"),
@@ -184,14 +195,21 @@ async def lapor(
 
 @router.get(
     "/lapor/{report_id}",
-    summary="Seed: one report in the seed's shape",
+    summary="Seed: one report in the seed's shape (public view; the reporter's with the token)",
     response_model=None,
-    responses={200: {"model": SeedReport}, **error_responses(404, 422, 503)},
+    responses={200: {"model": SeedReport}, **error_responses(401, 404, 422, 503)},
 )
 async def lapor_status(
-    report_id: str, session: SessionDep, redis: RedisDep, language: LanguageDep
+    report_id: str,
+    session: SessionDep,
+    redis: RedisDep,
+    language: LanguageDep,
+    staff: OptionalStaffDep,
+    tracking_token: TrackingTokenHeader = None,
 ) -> dict[str, Any]:
-    view = await lookup.report_view(session, redis, report_id, language=language, staff=False)
+    view = await lookup.report_view(
+        session, redis, report_id, language=language, staff=staff is not None, token=tracking_token
+    )
     return seed_view(view)
 
 
@@ -246,7 +264,7 @@ async def semua_laporan(
             "priority": row.priority,
             "status": row.status,
             "photo_url": photo_urls(row.photo)[0],
-            "created_at": row.created_at,
+            "created_at": iso_utc(row.created_at),
         }
         result.append(seed_view(view, staff={"reporter_name": row.reporter_name}))
     return result

@@ -233,11 +233,27 @@ function entryOfEvent(event) {
 }
 
 // --- Catching up from the API (after the page was rendered, before the stream was opened) -----
+// The server renders the public view (it never sees the token, which lives in the fragment and
+// in this browser): with the token, the reporter's view adds the description, photo, timeline.
+
+function trackingHeaders() {
+  const token = tokenFor(data.id);
+  return token ? { "X-Tracking-Token": token } : {};
+}
+
+function showDescription(text) {
+  if (typeof text !== "string") return;
+  $("description").textContent = text;
+  $("description-block").hidden = false;
+}
 
 async function resync() {
   let view;
   try {
-    const answer = await fetch(data.links.self, { headers: { Accept: "application/json" } });
+    const answer = await fetch(data.links.self, {
+      headers: { Accept: "application/json", ...trackingHeaders() },
+      referrerPolicy: "no-referrer",
+    });
     if (!answer.ok) return;
     view = await answer.json();
   } catch {
@@ -251,6 +267,7 @@ async function resync() {
   state.updatedAt = view.updated_at;
   setPriority(view.priority);
   setAssignee(view.assignee);
+  showDescription(view.description);
   showPhoto(view.photo_url, view.thumbnail_url);
   if (view.status !== "queued" && !view.photo_url && state.photoPending) {
     // Stored without its photo (the worker could not use it; the timeline says why).
@@ -297,8 +314,13 @@ function onEvent(message) {
 function connect() {
   if (!("EventSource" in window)) return;
   window.clearTimeout(state.retryTimer);
-  let url = data.links.events;
-  if (state.lastEventId) url += `?last_event_id=${encodeURIComponent(state.lastEventId)}`;
+  // EventSource cannot send headers: the token goes in the query (never logged by the server).
+  const query = new URLSearchParams();
+  const token = tokenFor(data.id);
+  if (token) query.set("token", token);
+  if (state.lastEventId) query.set("last_event_id", state.lastEventId);
+  const search = query.toString();
+  const url = search ? `${data.links.events}?${search}` : data.links.events;
   const source = new EventSource(url);
   state.source = source;
   setConnection("connecting");
@@ -428,6 +450,8 @@ function setUpReopen() {
 }
 
 keepToken();
+$("public-only").hidden = Boolean(tokenFor(data.id));
+if (tokenFor(data.id)) resync(); // the reporter's view: what the public page leaves out
 localiseTimes(document, data.lang);
 setUpNotify();
 setUpReopen();
