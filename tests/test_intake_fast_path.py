@@ -216,3 +216,38 @@ async def test_pipe_gives_up_on_a_redis_that_does_not_answer(redis: Redis) -> No
     finally:
         await pipe.aclose()
         server.close()
+
+
+async def test_waiting_calls_share_one_reconnect_and_then_fail_fast() -> None:
+    # A Redis that accepts and never answers, behind a pipe that must SELECT a database first:
+    # every call that found no connection waits for the same attempt, so twenty calls fail after
+    # one timeout (one after another, the twentieth would wait twenty); during the cool-down the
+    # next call fails without trying.
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)
+        await reader.read()
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    pipe = ScriptPipe(host="127.0.0.1", port=port, db=3, timeout=0.5, connect_timeout=0.5, cool_down=30)
+    sha = pipe.register(_SUBMIT)
+    loop = asyncio.get_running_loop()
+    try:
+        started = loop.time()
+        results = await asyncio.gather(
+            *(pipe.evalsha(sha, [], []) for _ in range(20)), return_exceptions=True
+        )
+        elapsed = loop.time() - started
+        assert all(isinstance(r, (RedisConnectionError, RedisTimeoutError)) for r in results), results
+        assert elapsed < 0.5 + 2.0, elapsed  # one timeout and a margin; one at a time took 10 s
+        assert len(accepted) == 1  # one connection attempt for all twenty
+        started = loop.time()
+        with pytest.raises(RedisConnectionError, match="not retrying yet"):
+            await pipe.evalsha(sha, [], [])
+        assert loop.time() - started < 0.2 and len(accepted) == 1
+    finally:
+        await pipe.aclose()
+        server.close()
