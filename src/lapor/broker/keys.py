@@ -33,3 +33,8 @@ WORKER_HEARTBEAT_PATTERN = f"{PREFIX}worker:*"
 
 def login_attempts(scope: str) -> str:
     return f"{PREFIX}login:{scope}"
+
+
+def intake_rate(scope: str, window: int) -> str:
+    """Reports accepted from one address (IPv6: its /64) in one fixed window of the sliding limit."""
+    return f"{PREFIX}intake:rate:{scope}:{window}"

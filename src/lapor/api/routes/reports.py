@@ -188,6 +188,7 @@ async def submit_report(request: Request) -> JSONResponse:
         redis=redis,
         categories=request.app.state.categories,
         pipe=request.app.state.intake_pipe,
+        client_host=request.client.host if request.client else None,
         idempotency_key=idempotency_key,
         language=language,
     )

@@ -168,6 +168,7 @@ async def lapor(
         redis=redis,
         categories=request.app.state.categories,
         pipe=request.app.state.intake_pipe,
+        client_host=request.client.host if request.client else None,
         idempotency_key=idempotency_key,
         language=language,
     )
