@@ -11,17 +11,21 @@ from typing import Any
 
 import httpx
 from redis.asyncio import Redis
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lapor.api.app import create_app
+from lapor.api.categories import CategoryCache
 from lapor.api.intake import address_scope
 from lapor.broker import keys
 from lapor.broker.pipe import ScriptPipe
 from lapor.config import Settings
+from lapor.store.models import Category
 from tests.factories import jpeg_with_exif, report_fields
 
 
 @asynccontextmanager
-async def app_at(settings: Settings, *addresses: str) -> AsyncIterator[list[httpx.AsyncClient]]:
+async def app_at(settings: Settings, *addresses: str) -> AsyncIterator[tuple[Any, list[httpx.AsyncClient]]]:
     """One running app, and a client for each source address."""
     app = create_app(settings)
     async with app.router.lifespan_context(app):
@@ -32,7 +36,7 @@ async def app_at(settings: Settings, *addresses: str) -> AsyncIterator[list[http
             for address in addresses
         ]
         try:
-            yield clients
+            yield app, clients
         finally:
             for client in clients:
                 await client.aclose()
@@ -98,7 +102,10 @@ async def test_the_per_address_limit_answers_429_and_resends_still_get_their_ans
     make_settings: Callable[..., Settings], database_url: str, redis: Redis
 ) -> None:
     settings = make_settings(database_url, intake_rate_limit=3, intake_rate_window_seconds=600)
-    async with app_at(settings, "192.0.2.7", "192.0.2.8", "2001:db8:1:2::1", "2001:db8:1:2::99") as clients:
+    async with app_at(settings, "192.0.2.7", "192.0.2.8", "2001:db8:1:2::1", "2001:db8:1:2::99") as (
+        _,
+        clients,
+    ):
         hall, elsewhere, phone, same_phone_new_address = clients
         accepted = []
         for i in range(3):
@@ -134,7 +141,7 @@ async def test_the_student_page_shows_the_limit_as_a_page(
     make_settings: Callable[..., Settings], database_url: str, redis: Redis
 ) -> None:
     settings = make_settings(database_url, intake_rate_limit=1)
-    async with app_at(settings, "198.51.100.4") as (browser,):
+    async with app_at(settings, "198.51.100.4") as (_, (browser,)):
         for expected in (303, 429):
             form = await browser.get("/")
             hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form.text))
@@ -151,7 +158,7 @@ async def test_a_full_backlog_answers_503_and_resends_still_get_their_answer(
     make_settings: Callable[..., Settings], database_url: str, redis: Redis
 ) -> None:
     settings = make_settings(database_url, intake_max_backlog=2)
-    async with app_at(settings, "192.0.2.7") as (client,):
+    async with app_at(settings, "192.0.2.7") as (_, (client,)):
         first = await client.post("/api/reports", json=report_fields(), headers={"Idempotency-Key": "a"})
         assert (await client.post("/api/reports", json=report_fields())).status_code == 202
         refused = await client.post("/api/reports", json=report_fields(), headers={"Accept-Language": "en"})
@@ -216,3 +223,24 @@ def test_the_limit_counts_an_ipv6_client_by_its_64() -> None:
     )
     assert address_scope("::ffff:192.0.2.1") == address_scope("192.0.2.1") == "192.0.2.1"
     assert address_scope(None) == "unknown"
+
+
+async def test_a_resend_is_answered_after_its_category_was_retired(
+    make_settings: Callable[..., Settings], database_url: str, redis: Redis, engine: AsyncEngine
+) -> None:
+    settings = make_settings(database_url)
+    fields = report_fields(category="plumbing")
+    async with app_at(settings, "192.0.2.7") as (app, (client,)):
+        first = await client.post("/api/reports", json=fields, headers={"Idempotency-Key": "c"})
+        assert first.status_code == 202
+        async with engine.begin() as conn:  # an admin retires the category; the API's list follows
+            await conn.execute(update(Category).where(Category.slug == "plumbing").values(active=False))
+        app.state.categories = CategoryCache(app.state.sessions)
+        assert (await client.post("/api/reports", json=fields)).status_code == 422
+        again = await client.post("/api/reports", json=fields, headers={"Idempotency-Key": "c"})
+        assert again.status_code == 202 and again.json() == first.json()
+        other = await client.post(
+            "/api/reports", json={**fields, "description": "Another leak"}, headers={"Idempotency-Key": "c"}
+        )
+        assert other.status_code == 422 and first.json()["id"] not in other.text
+    assert await redis.xlen(keys.COMMANDS) == 1
