@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 from redis.asyncio import Redis
-from sqlalchemy import update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lapor.api.app import create_app
@@ -229,18 +229,28 @@ async def test_a_resend_is_answered_after_its_category_was_retired(
     make_settings: Callable[..., Settings], database_url: str, redis: Redis, engine: AsyncEngine
 ) -> None:
     settings = make_settings(database_url)
-    fields = report_fields(category="plumbing")
-    async with app_at(settings, "192.0.2.7") as (app, (client,)):
-        first = await client.post("/api/reports", json=fields, headers={"Idempotency-Key": "c"})
-        assert first.status_code == 202
-        async with engine.begin() as conn:  # an admin retires the category; the API's list follows
-            await conn.execute(update(Category).where(Category.slug == "plumbing").values(active=False))
-        app.state.categories = CategoryCache(app.state.sessions)
-        assert (await client.post("/api/reports", json=fields)).status_code == 422
-        again = await client.post("/api/reports", json=fields, headers={"Idempotency-Key": "c"})
-        assert again.status_code == 202 and again.json() == first.json()
-        other = await client.post(
-            "/api/reports", json={**fields, "description": "Another leak"}, headers={"Idempotency-Key": "c"}
+    fields = report_fields(category="lift")
+    async with engine.begin() as conn:  # an admin's own category (the database outlives this test)
+        await conn.execute(
+            insert(Category), {"slug": "lift", "name_id": "Lift", "name_en": "Lift", "position": 99}
         )
-        assert other.status_code == 422 and first.json()["id"] not in other.text
+    try:
+        async with app_at(settings, "192.0.2.7") as (app, (client,)):
+            first = await client.post("/api/reports", json=fields, headers={"Idempotency-Key": "c"})
+            assert first.status_code == 202
+            async with engine.begin() as conn:  # the admin retires it; the API's list follows
+                await conn.execute(update(Category).where(Category.slug == "lift").values(active=False))
+            app.state.categories = CategoryCache(app.state.sessions)
+            assert (await client.post("/api/reports", json=fields)).status_code == 422
+            again = await client.post("/api/reports", json=fields, headers={"Idempotency-Key": "c"})
+            assert again.status_code == 202 and again.json() == first.json()
+            other = await client.post(
+                "/api/reports",
+                json={**fields, "description": "Another leak"},
+                headers={"Idempotency-Key": "c"},
+            )
+            assert other.status_code == 422 and first.json()["id"] not in other.text
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(delete(Category).where(Category.slug == "lift"))
     assert await redis.xlen(keys.COMMANDS) == 1
