@@ -330,3 +330,19 @@ async def test_a_leading_crlf_and_lf_only_bodies_are_read_as_starlette_reads_the
     assert ours(lf_only, content_type) == "400"  # was an empty form
     for body in (b"\r\n" + form, lf_only, b"\r\n\r\n" + form, b"preamble\r\n" + form):
         assert ours(body, content_type) == await starlette_form(body, content_type), body
+
+
+async def test_a_refused_connection_is_tried_again_at_once(redis: Redis) -> None:
+    # Redis restarting refuses connections: no cool-down, the first call after it is back connects.
+    server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    server.close()
+    await server.wait_closed()
+    pipe = ScriptPipe(host="127.0.0.1", port=port, cool_down=30)
+    try:
+        with pytest.raises(RedisConnectionError, match="cannot connect"):
+            await pipe.evalsha(pipe.register("return 1"), [], [])
+        with pytest.raises(RedisConnectionError, match="cannot connect"):  # tried again, not cooled down
+            await pipe.evalsha(pipe.register("return 1"), [], [])
+    finally:
+        await pipe.aclose()

@@ -14,9 +14,11 @@ closes the connection with ``TimeoutError``, and an error reply is a ``ResponseE
 
 Reconnecting is shared: every call that finds no connection awaits the same attempt, so against
 a Redis that accepts and never answers, twenty waiting calls fail together after one timeout
-instead of one after another (the twentieth after twenty timeouts). After a failed attempt or an
-unanswered command the pipe fails at once for ``cool_down`` seconds, and the API answers 503 then
-rather than queueing more requests behind a Redis that is not there.
+instead of one after another (the twentieth after twenty timeouts). After a timeout (a connection
+not accepted, a set-up or a command not answered in time) the pipe fails at once for ``cool_down``
+seconds, and the API answers 503 then rather than queueing more requests behind a Redis that is
+not answering. A refused connection earns no cool-down: it fails at once anyway, and the first call
+after a Redis restart should find it back.
 """
 
 from __future__ import annotations
@@ -233,7 +235,9 @@ class ScriptPipe:
     async def _open(self) -> _Protocol:
         try:
             protocol = await self._connect()
-        except RedisError as exc:
+        except RedisTimeoutError as exc:
+            # Only a Redis that keeps callers waiting earns a cool-down: a refused connection
+            # fails at once anyway, and the first call after a restart should find Redis back.
             self._cool(exc)
             raise
         finally:
@@ -253,7 +257,9 @@ class ScriptPipe:
             else:
                 opening = loop.create_connection(_Protocol, host, port)
             _, protocol = await asyncio.wait_for(opening, self._connect_timeout)
-        except OSError as exc:  # TimeoutError included
+        except TimeoutError as exc:
+            raise RedisTimeoutError("Redis did not accept the connection in time") from exc
+        except OSError as exc:
             raise RedisConnectionError(f"cannot connect to Redis: {exc!r}") from exc
         try:
             for command in self._setup:
