@@ -18,6 +18,7 @@ from lapor.api.app import create_app
 from lapor.api.categories import CategoryCache
 from lapor.api.intake import address_scope
 from lapor.broker import keys
+from lapor.broker.intake import RateLimit
 from lapor.broker.pipe import ScriptPipe
 from lapor.config import Settings
 from lapor.store.models import Category
@@ -254,3 +255,29 @@ async def test_a_resend_is_answered_after_its_category_was_retired(
         async with engine.begin() as conn:
             await conn.execute(delete(Category).where(Category.slug == "lift"))
     assert await redis.xlen(keys.COMMANDS) == 1
+
+
+async def test_the_student_page_refuses_a_key_reused_for_another_report_and_offers_a_new_one(
+    client: httpx.AsyncClient, redis: Redis
+) -> None:
+    form = await client.get("/")
+    hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form.text))
+    fields = {**hidden, **report_fields(), "category": "electrical"}
+    assert (await client.post("/", data=fields)).status_code == 303
+    edited = await client.post("/", data={**fields, "description": "Lampu koridor berkedip terus"})
+    assert edited.status_code == 422 and "sudah dipakai untuk laporan lain" in edited.text
+    again = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', edited.text))
+    assert again["idempotency_key"] != hidden["idempotency_key"]  # sending the page again makes a new report
+    assert (await client.post("/", data={**fields, **again})).status_code == 303
+    assert await redis.xlen(keys.COMMANDS) == 2
+
+
+def test_retry_after_is_when_one_more_report_fits_in_the_sliding_window() -> None:
+    limit = RateLimit(scope="x", limit=10, window_seconds=60)
+    # The current window is full: wait for the next one, and there until the previous count
+    # (10, weighing in full at first) has slid down to leave room for one: 10 * (1 - f) <= 9.
+    assert limit.retry_after(current=10, previous=0, elapsed=0.5) == 30 + 6
+    # The previous window weighs 8 * 0.75 = 6, plus 4 now: one more would make 11; there is room
+    # once 8 * (1 - f) + 4 <= 9, at f = 0.375 of the window: 7.5 s on, or 22.5 s from its start.
+    assert limit.retry_after(current=4, previous=8, elapsed=0.25) == 8
+    assert limit.retry_after(current=4, previous=8, elapsed=0.0) == 23

@@ -194,8 +194,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "name.foto": {"id": "Foto", "en": "Photo"},
     # Intake: idempotency and floods
     "error.idempotency_key_reused": {
-        "id": "Idempotency-Key ini sudah dipakai untuk laporan lain. Buat kunci baru untuk laporan baru",
-        "en": "This Idempotency-Key was already used for a different report. Use a new key for a new report",
+        "id": "Idempotency-Key ini sudah dipakai untuk laporan lain (isian atau foto berbeda). Untuk laporan "
+        "baru, muat ulang formulir atau pakai kunci baru",
+        "en": "This Idempotency-Key was already used for a different report (other fields or photo). For a "
+        "new report, reload the form or use a new key",
     },
     "error.intake_rate_limited": {
         "id": "Terlalu banyak laporan dari jaringan Anda dalam waktu singkat. Laporan Anda belum diterima; "
