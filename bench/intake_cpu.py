@@ -63,7 +63,11 @@ async def run(n: int, batches: int) -> None:
 
     scratch = Path(tempfile.mkdtemp(prefix="lapor-bench-intake-"))
     settings = Settings(
-        data_dir=scratch, redis_url=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+        data_dir=scratch,
+        redis_url=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"),
+        # One address and no worker: limits that never refuse, checks that still run (docs/benchmarks.md).
+        intake_rate_limit=1_000_000_000,
+        intake_max_backlog=1_000_000_000,
     )
     await asyncio.to_thread(upgrade, settings.resolved_database_url)
     redis = connect(settings.redis_url)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -22,6 +23,12 @@ from lapor.domain.enums import Role, Status
 from lapor.store.models import ProcessedCommand, Report
 from tests.factories import StaffUser, both_backends, report_fields
 from tests.live import spawn, stop
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings], database_url: str) -> Settings:
+    """Without the per-address limit: these tests send hundreds of reports from one client."""
+    return make_settings(database_url, intake_rate_limit=0)
 
 
 async def count(engine: AsyncEngine, model: Any) -> int:

@@ -60,7 +60,8 @@ class Settings(BaseSettings):
     max_photo_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_photo_pixels: int = Field(default=40_000_000, ge=10_000)
     queued_view_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
-    idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=60)
+    # BRIEF.md: answers are kept at least 7 days (a phone may resend a report made offline days later).
+    idempotency_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=7 * 24 * 3600)
 
     # Staff sessions
     token_max_age_seconds: int = Field(default=12 * 3600, ge=60)
@@ -113,6 +114,19 @@ class Settings(BaseSettings):
     )
     http_body_min_rate_bytes: int = Field(
         default=500, ge=1, description="Each this many body bytes received extend the body timeout by 1 s"
+    )
+
+    # Floods (issue 9, docs/operations.md "Intake limits"): per-address reports, the command
+    # backlog, free disk for uploads. 0 turns a limit off.
+    intake_rate_limit: int = Field(
+        default=120, ge=0, description="Reports accepted per address (IPv6: per /64) per window; 0: no limit"
+    )
+    intake_rate_window_seconds: int = Field(default=60, ge=1, le=24 * 3600)
+    intake_max_backlog: int = Field(
+        default=10_000, ge=0, description="Commands in the stream above which intake answers 503; 0: no bound"
+    )
+    upload_min_free_bytes: int = Field(
+        default=1024**3, ge=0, description="Free space the upload directory keeps; below it photos get 503"
     )
 
     @model_validator(mode="after")

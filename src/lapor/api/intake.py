@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import ipaddress
+import json
 import logging
+import os
 import re
 import secrets
 from typing import Annotated, Any
@@ -14,10 +17,26 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from lapor.api.categories import CategoryCache
-from lapor.api.errors import PayloadTooLarge, ServiceUnavailable, ValidationFailed, validation_problems
+from lapor.api.errors import (
+    PayloadTooLarge,
+    ServiceUnavailable,
+    TooManyRequests,
+    ValidationFailed,
+    validation_problems,
+)
 from lapor.api.fields import NoNul
 from lapor.api.views import queued_report, report_links
-from lapor.broker.intake import DurabilityError, Submitted, submit_report
+from lapor.broker.intake import (
+    BacklogFull,
+    DurabilityError,
+    Idempotency,
+    KeyReused,
+    RateLimit,
+    RateLimited,
+    Submitted,
+    stored_answer,
+    submit_report,
+)
 from lapor.broker.pipe import ScriptPipe
 from lapor.config import Settings
 from lapor.domain.commands import CreateReport, new_id
@@ -72,12 +91,51 @@ def derive_title(description: str) -> str:
     return cut + "…"
 
 
-def idempotency_digest(key: str | None) -> str | None:
+async def idempotency_of(
+    key: str | None, submission: ReportSubmission, photo: bytes | None
+) -> Idempotency | None:
+    """The key's digest and the request's: the parsed fields and the photo bytes, never the raw body
+    (its multipart boundary changes on every send) nor the client's address (it changes when a
+    phone changes network)."""
     if key is None:
         return None
     if not _IDEMPOTENCY_KEY.fullmatch(key):
         raise ValidationFailed([("Idempotency-Key", "error.idempotency_key", {})])
-    return hashlib.sha256(key.encode()).hexdigest()
+    request = hashlib.sha256(json.dumps(submission.model_dump(mode="json"), sort_keys=True).encode())
+    request.update(b"\x00photo:")
+    if photo and len(photo) > INLINE_HASH_MAX_BYTES:
+        await asyncio.to_thread(request.update, photo)  # hashlib lets go of the GIL meanwhile
+    elif photo:
+        request.update(photo)
+    return Idempotency(
+        key_digest=hashlib.sha256(key.encode()).hexdigest(), request_digest=request.hexdigest()
+    )
+
+
+def address_scope(host: str | None) -> str:
+    """Who the per-address limit counts: the IPv4 address, or the /64 of an IPv6 one (one home or
+    phone gets a whole /64, and could otherwise pick a fresh address for every report)."""
+    if not host:
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host[:64]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return f"{ipaddress.IPv6Network((address, 64), strict=False).network_address}/64"
+    return str(address)
+
+
+# Hashing a photo costs about 2 ms per MB on the 2-core bench machine: a larger one is hashed in
+# a thread rather than holding up every other request on the event loop.
+INLINE_HASH_MAX_BYTES = 512 * 1024
+
+# Retry-After for the refusals that a moment may cure.
+BACKLOG_RETRY_SECONDS = 30  # the workers apply ~1,000 commands a second: half a minute drains a lot
+DISK_RETRY_SECONDS = 300  # someone has to free space or the retention job has to run
+BROKER_RETRY_SECONDS = 2  # a little longer than the intake pipe's cool-down after a failure
 
 
 def check_photo(data: bytes | None, settings: Settings) -> bytes | None:
@@ -101,14 +159,26 @@ async def accept_report(
     redis: Redis,
     categories: CategoryCache,
     idempotency_key: str | None,
+    client_host: str | None,
     language: str,
     pipe: ScriptPipe | None = None,
 ) -> Submitted:
-    """Store the photo, append ``report.create``; the answer is given only once Redis has it."""
-    digest = idempotency_digest(idempotency_key)
+    """Store the photo, append ``report.create``; the answer is given only once Redis has it.
+
+    A request answered before (same Idempotency-Key, same fields and photo) gets that answer
+    whatever has changed since: a category retired, the disk full, the rate limit reached."""
+    idempotency = await idempotency_of(idempotency_key, submission, photo)
     known = await categories.slugs()
     if submission.category not in known:
-        raise ValidationFailed([("category", "error.unknown_category", {"choices": ", ".join(known)})])
+        return await _replay_or(
+            redis,
+            idempotency,
+            ValidationFailed([("category", "error.unknown_category", {"choices": ", ".join(known)})]),
+        )
+    if photo and not _disk_has_room(settings):
+        return await _replay_or(
+            redis, idempotency, ServiceUnavailable("error.upload_disk_full", seconds=DISK_RETRY_SECONDS)
+        )
     upload = await _save_photo(settings, photo) if photo else None
     token = secrets.token_urlsafe(24)
     command = CreateReport(
@@ -130,13 +200,20 @@ async def accept_report(
         "status": Status.QUEUED.value,
         "links": report_links(command.report_id),
     }
+    rate_limit = RateLimit(
+        scope=address_scope(client_host),
+        limit=settings.intake_rate_limit,
+        window_seconds=settings.intake_rate_window_seconds,
+    )
     try:
         submitted = await submit_report(
             redis,
             command,
             queued_view=queued_report(command, has_photo=upload is not None),
             answer=answer,
-            idempotency_digest=digest,
+            idempotency=idempotency,
+            rate_limit=rate_limit,
+            max_backlog=settings.intake_max_backlog,
             queued_ttl=settings.queued_view_ttl_seconds,
             idempotency_ttl=settings.idempotency_ttl_seconds,
             wait_aof=settings.redis_wait_aof,
@@ -147,14 +224,52 @@ async def accept_report(
         # time: keep the photo, and say "try again" — a retry with the same Idempotency-Key
         # answers with this very report.
         log.error("report %s: %s", command.report_id, exc)
-        raise ServiceUnavailable("error.durability_unconfirmed") from exc
+        raise ServiceUnavailable("error.durability_unconfirmed", seconds=BROKER_RETRY_SECONDS) from exc
     except (RedisError, OSError) as exc:
         log.error("could not enqueue report %s: %s", command.report_id, exc)
         _discard(settings, upload)
-        raise ServiceUnavailable("error.broker_unavailable") from exc
+        raise ServiceUnavailable("error.broker_unavailable", seconds=BROKER_RETRY_SECONDS) from exc
+    except (KeyReused, RateLimited, BacklogFull) as exc:
+        _discard(settings, upload)
+        raise _refusal(exc) from exc
     if not submitted.created:
         _discard(settings, upload)  # the earlier request with this key stored its own photo
     return submitted
+
+
+def _refusal(
+    exc: KeyReused | RateLimited | BacklogFull,
+) -> ValidationFailed | TooManyRequests | ServiceUnavailable:
+    if isinstance(exc, KeyReused):
+        return ValidationFailed([("Idempotency-Key", "error.idempotency_key_reused", {})])
+    if isinstance(exc, RateLimited):
+        return TooManyRequests("error.intake_rate_limited", seconds=exc.retry_after)
+    return ServiceUnavailable("error.intake_backlog_full", seconds=BACKLOG_RETRY_SECONDS)
+
+
+async def _replay_or(redis: Redis, idempotency: Idempotency | None, refusal: Exception) -> Submitted:
+    """The stored answer to this very request, if it was answered before; else ``refusal``."""
+    if idempotency is not None:
+        try:
+            answer = await stored_answer(redis, idempotency)
+        except KeyReused as exc:
+            raise _refusal(exc) from exc
+        except (RedisError, OSError):
+            answer = None  # the refusal stands; a retry once Redis answers may replay
+        if answer is not None:
+            return Submitted(created=False, answer=answer)
+    raise refusal
+
+
+def _disk_has_room(settings: Settings) -> bool:
+    """Whether the upload directory's file system keeps its floor of free space."""
+    if settings.upload_min_free_bytes <= 0:
+        return True
+    try:
+        stats = os.statvfs(settings.upload_dir)
+    except OSError:
+        return True  # saving the photo will fail and say why
+    return stats.f_bavail * stats.f_frsize >= settings.upload_min_free_bytes
 
 
 # Without an fsync, writing a photo of up to this size only copies it into the page cache, and

@@ -49,3 +49,8 @@ def revoked_token(token_id: str) -> str:
 def revoked_before(user_id: int) -> str:
     """A staff member's "not before": tokens issued before it (milliseconds) are refused."""
     return f"{PREFIX}revoked:user:{user_id}"
+
+
+def intake_rate(scope: str, window: int) -> str:
+    """Reports accepted from one address (IPv6: its /64) in one fixed window of the sliding limit."""
+    return f"{PREFIX}intake:rate:{scope}:{window}"

@@ -11,6 +11,14 @@ Only ``EVALSHA`` of scripts registered here goes this way. Failures are redis-py
 callers handle them as before: a lost connection fails every command in flight with
 ``ConnectionError`` (the next call connects again), a command unanswered within the socket timeout
 closes the connection with ``TimeoutError``, and an error reply is a ``ResponseError``.
+
+Reconnecting is shared: every call that finds no connection awaits the same attempt, so against
+a Redis that accepts and never answers, twenty waiting calls fail together after one timeout
+instead of one after another (the twentieth after twenty timeouts). After a timeout (a connection
+not accepted, a set-up or a command not answered in time) the pipe fails at once for ``cool_down``
+seconds, and the API answers 503 then rather than queueing more requests behind a Redis that is
+not answering. A refused connection earns no cool-down: it fails at once anyway, and the first call
+after a Redis restart should find it back.
 """
 
 from __future__ import annotations
@@ -125,7 +133,7 @@ class ScriptPipe:
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 6379, path: str | None = None, db: int = 0,
                  username: str | None = None, password: str | None = None, timeout: float | None = 30,
-                 connect_timeout: float | None = 5) -> None:  # fmt: skip
+                 connect_timeout: float | None = 5, cool_down: float = 1.0) -> None:  # fmt: skip
         self._address = (host, port, path)
         self._setup = [encode("SELECT", db)] if db else []
         if password is not None:
@@ -135,7 +143,10 @@ class ScriptPipe:
         self._connect_timeout = connect_timeout
         self._scripts: dict[str, str] = {}  # sha1 -> source
         self._protocol: _Protocol | None = None
-        self._connecting = asyncio.Lock()
+        self._opening: asyncio.Task[_Protocol] | None = None  # the one attempt every caller awaits
+        self._cool_down = cool_down
+        self._unavailable_until = 0.0  # loop time before which calls fail without trying
+        self._last_failure: RedisError | None = None
         self._closed = False
 
     @classmethod
@@ -194,20 +205,48 @@ class ScriptPipe:
             timer.cancel()
 
     def _time_out(self, protocol: _Protocol) -> None:
-        self._drop(protocol, RedisTimeoutError("Redis did not answer in time"))
+        error = RedisTimeoutError("Redis did not answer in time")
+        self._cool(error)
+        self._drop(protocol, error)
+
+    def _cool(self, error: RedisError) -> None:
+        """Fail fast for a while: a Redis that just did not answer will not answer the next call either."""
+        self._last_failure = error
+        self._unavailable_until = asyncio.get_running_loop().time() + self._cool_down
 
     async def _connected(self) -> _Protocol:
         protocol = self._protocol
         if protocol is not None and not protocol.lost:
             return protocol
-        async with self._connecting:
-            if self._closed:
-                raise RedisConnectionError("the intake pipe is closed")
-            protocol = self._protocol
-            if protocol is None or protocol.lost:
-                protocol = await self._connect()
-                self._protocol = protocol
-            return protocol
+        if self._closed:
+            raise RedisConnectionError("the intake pipe is closed")
+        opening = self._opening
+        if opening is None:
+            if asyncio.get_running_loop().time() < self._unavailable_until:
+                raise RedisConnectionError(
+                    f"Redis unavailable a moment ago ({self._last_failure}); not retrying yet"
+                )
+            opening = self._opening = asyncio.ensure_future(self._open())
+            opening.add_done_callback(_retrieve)
+        # Shielded: a caller that gives up (a client that went away) must not cancel the attempt
+        # the other callers are waiting for.
+        return await asyncio.shield(opening)
+
+    async def _open(self) -> _Protocol:
+        try:
+            protocol = await self._connect()
+        except RedisTimeoutError as exc:
+            # Only a Redis that keeps callers waiting earns a cool-down: a refused connection
+            # fails at once anyway, and the first call after a restart should find Redis back.
+            self._cool(exc)
+            raise
+        finally:
+            self._opening = None
+        if self._closed:
+            self._drop(protocol, RedisConnectionError("the intake pipe is closed"))
+            raise RedisConnectionError("the intake pipe is closed")
+        self._protocol = protocol
+        return protocol
 
     async def _connect(self) -> _Protocol:
         loop = asyncio.get_running_loop()
@@ -218,13 +257,18 @@ class ScriptPipe:
             else:
                 opening = loop.create_connection(_Protocol, host, port)
             _, protocol = await asyncio.wait_for(opening, self._connect_timeout)
-        except OSError as exc:  # TimeoutError included
+        except TimeoutError as exc:
+            raise RedisTimeoutError("Redis did not accept the connection in time") from exc
+        except OSError as exc:
             raise RedisConnectionError(f"cannot connect to Redis: {exc!r}") from exc
         try:
             for command in self._setup:
                 reply = await asyncio.wait_for(protocol.send(command), self._timeout)  # once per connection
                 if isinstance(reply, ResponseError):
                     raise RedisConnectionError(f"Redis refused the connection set-up: {reply}")
+        except TimeoutError as exc:
+            self._drop(protocol)
+            raise RedisTimeoutError("Redis did not answer the connection set-up in time") from exc
         except BaseException:
             self._drop(protocol)
             raise
@@ -240,8 +284,16 @@ class ScriptPipe:
 
     async def aclose(self) -> None:
         self._closed = True
+        if self._opening is not None:
+            self._opening.cancel()
         protocol, self._protocol = self._protocol, None
         if protocol is not None and protocol.transport is not None:
             protocol.lost = True
             protocol.fail(RedisConnectionError("the intake pipe is closed"))
             protocol.transport.close()
+
+
+def _retrieve(task: asyncio.Task[_Protocol]) -> None:
+    """Mark a failed attempt's error as seen: every caller may have gone before it failed."""
+    if not task.cancelled():
+        task.exception()

@@ -229,4 +229,29 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "name.deskripsi": {"id": "Deskripsi", "en": "Description"},
     "name.prioritas": {"id": "Prioritas", "en": "Priority"},
     "name.foto": {"id": "Foto", "en": "Photo"},
+    # Intake: idempotency and floods
+    "error.idempotency_key_reused": {
+        "id": "Idempotency-Key ini sudah dipakai untuk laporan lain (isian atau foto berbeda). Untuk laporan "
+        "baru, muat ulang formulir atau pakai kunci baru",
+        "en": "This Idempotency-Key was already used for a different report (other fields or photo). For a "
+        "new report, reload the form or use a new key",
+    },
+    "error.intake_rate_limited": {
+        "id": "Terlalu banyak laporan dari jaringan Anda dalam waktu singkat. Laporan Anda belum diterima; "
+        "kirim lagi dalam {seconds} detik",
+        "en": "Too many reports from your network in a short time. Your report was not accepted yet; "
+        "send it again in {seconds} seconds",
+    },
+    "error.intake_backlog_full": {
+        "id": "Terlalu banyak laporan menunggu diproses. Laporan Anda belum diterima; kirim lagi dalam "
+        "{seconds} detik",
+        "en": "Too many reports are waiting to be processed. Your report was not accepted yet; send it "
+        "again in {seconds} seconds",
+    },
+    "error.upload_disk_full": {
+        "id": "Penyimpanan foto sedang penuh. Kirim laporan tanpa foto sekarang, atau coba lagi dalam "
+        "{seconds} detik",
+        "en": "Photo storage is full right now. Send the report without a photo, or try again in "
+        "{seconds} seconds",
+    },
 }

@@ -87,6 +87,7 @@ async def submit_form(
             redis=redis,
             categories=request.app.state.categories,
             pipe=request.app.state.intake_pipe,
+            client_host=request.client.host if request.client else None,
             idempotency_key=fields.get("idempotency_key") or None,
             language=language,
         )
@@ -100,8 +101,13 @@ async def submit_form(
         errors = {"photo": translate(exc.message_key, language, **exc.params)}
         return await _form_page(request, language, values=values, errors=errors, status_code=413)
     except LaporError as exc:
+        # A limit (429) or a busy service (503) is a page that says when to send again, as the
+        # Retry-After header does for a program.
         errors = {"form": translate(exc.message_key, language, **exc.params)}
-        return await _form_page(request, language, values=values, errors=errors, status_code=exc.status_code)
+        page = await _form_page(request, language, values=values, errors=errors, status_code=exc.status_code)
+        if "seconds" in exc.params:
+            page.headers["Retry-After"] = str(exc.params["seconds"])
+        return page
     answer = submitted.answer
     # The token travels in the fragment: browsers never send it to a server or put it in a Referer.
     return RedirectResponse(f"/r/{answer['id']}#token={quote(answer['tracking_token'])}", status_code=303)

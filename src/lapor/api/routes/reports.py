@@ -168,7 +168,7 @@ async def read_fields(
     response_model=Accepted,
     openapi_extra={"requestBody": _SUBMIT_BODY, "parameters": [_IDEMPOTENCY_PARAMETER]},
     summary="Submit a report (form with optional photo, or JSON)",
-    responses={202: {"headers": LOCATION_HEADER}, **error_responses(400, 413, 415, 422, 503)},
+    responses={202: {"headers": LOCATION_HEADER}, **error_responses(400, 413, 415, 422, 429, 503)},
 )
 async def submit_report(request: Request) -> JSONResponse:
     # The hot path: settings, Redis, the language and the Idempotency-Key header straight from the
@@ -189,6 +189,7 @@ async def submit_report(request: Request) -> JSONResponse:
         redis=redis,
         categories=request.app.state.categories,
         pipe=request.app.state.intake_pipe,
+        client_host=request.client.host if request.client else None,
         idempotency_key=idempotency_key,
         language=language,
     )

@@ -142,7 +142,7 @@ def seed_view(view: dict[str, Any], *, staff: dict[str, Any] | None = None) -> d
     response_model=SeedAccepted,
     openapi_extra={"requestBody": _SEED_BODY},
     summary="Seed: submit a report",
-    responses=error_responses(400, 413, 415, 422, 503),
+    responses=error_responses(400, 413, 415, 422, 429, 503),
 )
 async def lapor(
     request: Request,
@@ -181,6 +181,7 @@ async def lapor(
         redis=redis,
         categories=request.app.state.categories,
         pipe=request.app.state.intake_pipe,
+        client_host=request.client.host if request.client else None,
         idempotency_key=idempotency_key,
         language=language,
     )
