@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -97,13 +99,15 @@ def api(host: str | None, port: int | None, workers: int | None) -> None:
         load_vapid(settings)  # here, once: a bad key is one line, and the server processes share one file
     except VapidKeyError as exc:
         raise click.ClickException(str(exc)) from exc
+    port = port or settings.port
+    _share_metrics(settings.prometheus_multiproc_dir or settings.data_dir / "metrics" / f"api-{port}")
     # Measured against uvicorn with uvloop and httptools on the same 2 workers: see
     # docs/benchmarks.md ("Server stack").
     Granian(
         "lapor.api.served:create_served_app",
         factory=True,
         address=host or settings.host,
-        port=port or settings.port,
+        port=port,
         interface=Interfaces.ASGI,
         workers=workers or settings.effective_api_workers,
         loop=Loops.uvloop,
@@ -113,6 +117,18 @@ def api(host: str | None, port: int | None, workers: int | None) -> None:
         log_access=False,
         workers_kill_timeout=5,  # open event streams are cut after 5 s on shutdown
     ).serve()
+
+
+def _share_metrics(directory: Path) -> None:
+    """One scrape sees every server process: prometheus_client's multiprocess mode, in a directory
+    of this run's (docs/operations.md#metrics). Emptied first: a previous run's files would be
+    added to this run's figures. The server processes inherit the variable: their Settings read
+    it, and prometheus_client reads it when they import it (which this process must not do first:
+    forked processes would inherit its in-memory values)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for old in directory.glob("*.db"):
+        old.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory.resolve())
 
 
 @main.command()

@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from lapor.api.deps import LanguageDep, RedisDep, SettingsDep
 from lapor.api.errors import NotFound
+from lapor.api.metrics import exposition
 from lapor.broker import keys
 from lapor.broker.stats import LATENCY_BUCKETS, BrokerStats, broker_stats
 from lapor.media import store
@@ -112,10 +113,8 @@ async def photo(file_name: str, settings: SettingsDep) -> FileResponse:
 class _Snapshot(Collector):
     """Broker figures read from Redis just now, so every API process reports the same truth."""
 
-    def __init__(
-        self, stats: BrokerStats, latency: dict[str, str], push: dict[str, str], connections: int
-    ) -> None:
-        self.stats, self.latency, self.push, self.connections = stats, latency, push, connections
+    def __init__(self, stats: BrokerStats, latency: dict[str, str], push: dict[str, str]) -> None:
+        self.stats, self.latency, self.push = stats, latency, push
 
     def collect(self) -> Any:
         s = self.stats
@@ -132,9 +131,6 @@ class _Snapshot(Collector):
         )
         yield GaugeMetricFamily(
             "lapor_workers_live", "Workers with a live heartbeat", value=len(s.live_workers)
-        )
-        yield GaugeMetricFamily(
-            "lapor_sse_connections", "Open event streams in this process", value=self.connections
         )
         buckets, cumulative = [], 0
         for bound in (*[str(b) for b in LATENCY_BUCKETS], "+Inf"):
@@ -167,10 +163,11 @@ class _Snapshot(Collector):
         }
     },
 )
-async def metrics(request: Request, redis: RedisDep) -> PlainTextResponse:
+async def metrics(request: Request, redis: RedisDep, settings: SettingsDep) -> PlainTextResponse:
     latency: Any = await redis.hgetall(keys.LATENCY)
     push: Any = await redis.hgetall(keys.PUSH_OUTCOMES)
     snapshot = CollectorRegistry(auto_describe=False)
-    snapshot.register(_Snapshot(await broker_stats(redis), latency, push, request.app.state.hub.connections))
-    body = generate_latest(request.app.state.metrics_registry) + generate_latest(snapshot)
+    snapshot.register(_Snapshot(await broker_stats(redis), latency, push))
+    own = exposition(request.app.state.metrics_registry, settings.prometheus_multiproc_dir)
+    body = own + generate_latest(snapshot)
     return PlainTextResponse(body, media_type="text/plain; version=0.0.4")
