@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -100,7 +101,9 @@ def api(host: str | None, port: int | None, workers: int | None) -> None:
     except VapidKeyError as exc:
         raise click.ClickException(str(exc)) from exc
     port = port or settings.port
-    _share_metrics(settings.prometheus_multiproc_dir or settings.data_dir / "metrics" / f"api-{port}")
+    # Local to this host (LAPOR_DATA_DIR may be shared by several), one per port (one lapor api each).
+    default = Path(tempfile.gettempdir()) / f"lapor-metrics-{port}"
+    _share_metrics(settings.prometheus_multiproc_dir or default)
     # Measured against uvicorn with uvloop and httptools on the same 2 workers: see
     # docs/benchmarks.md ("Server stack").
     Granian(
