@@ -227,6 +227,12 @@ def parse_json(raw: bytes) -> Any:
         raise ValidationFailed([("request", key, params)]) from exc
 
 
+def _sent_json(request: Request) -> bool:
+    """Whether FastAPI parsed the body as JSON: a JSON content type, or none at all."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return media_type in ("", "application/json") or media_type.endswith("+json")
+
+
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
@@ -253,7 +259,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        problem = json_problem(exc.__cause__) if exc.status_code == 400 else None
+        problem = json_problem(exc.__cause__) if exc.status_code == 400 and _sent_json(request) else None
         if problem is not None:
             # FastAPI's answer to a JSON body it could not parse (not UTF-8, nested too deep, a
             # number too long): say what parse_json says for the same body.
