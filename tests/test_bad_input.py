@@ -246,4 +246,3 @@ async def test_pathological_json_is_a_clear_422_on_every_json_route(
             assert error["code"] == "validation_error"
             assert words in error["message"], (method, path, error)
     assert await redis.xlen(keys.COMMANDS) == 0
-
