@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 
 import httpx
+from granian.utils.proxies import wrap_asgi_with_proxy_headers
 from redis.asyncio import Redis
 
 from lapor.api.app import create_app
@@ -251,3 +252,23 @@ async def test_password_checks_run_off_the_event_loop(settings: Settings, techni
     # Six argon2 checks of ~250 ms each: on the loop, it would have stopped for 250 ms at least.
     assert len(gaps) >= 10
     assert max(gaps) < 0.15, sorted(gaps)[-5:]
+
+
+async def test_behind_a_trusted_proxy_the_forwarded_address_is_the_one_throttled(
+    settings: Settings, technician: StaffUser
+) -> None:
+    # As `lapor api` serves the app: X-Forwarded-For is believed from LAPOR_FORWARDED_ALLOW_IPS only.
+    app = create_app(settings)
+    served = wrap_asgi_with_proxy_headers(app, settings.forwarded_allow_ips)
+    transport = httpx.ASGITransport(app=served, client=("127.0.0.1", 40000))  # the proxy
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://t") as proxy,
+    ):
+        attacker = {"X-Forwarded-For": "203.0.113.66"}
+        statuses = [
+            (await sign_in(proxy, "tek", f"guess {n}", headers=attacker)).status_code for n in range(6)
+        ]
+        assert statuses == [401] * 5 + [429]
+        owner = await sign_in(proxy, "tek", PASSWORD, headers={"X-Forwarded-For": "198.51.100.7"})
+        assert owner.status_code == 200
