@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -113,8 +115,9 @@ async def test_invented_methods_and_paths_leave_metrics_small(client: httpx.Asyn
 def test_one_scrape_counts_every_api_process(
     env_for: Callable[..., dict[str, str]], settings: Settings
 ) -> None:
-    with live_api(env_for(), workers=2) as base:
+    with contextlib.ExitStack() as cleanup, live_api(env_for(), workers=2) as base:
         shared = Path(tempfile.gettempdir()) / f"lapor-metrics-{base.rsplit(':', 1)[1]}"
+        cleanup.callback(shutil.rmtree, shared, ignore_errors=True)
         sent = 0
         # A new connection each time, several at once, until both processes have answered some.
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
