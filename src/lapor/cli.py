@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import logging
 import os
 import sys
@@ -101,9 +103,7 @@ def api(host: str | None, port: int | None, workers: int | None) -> None:
     except VapidKeyError as exc:
         raise click.ClickException(str(exc)) from exc
     port = port or settings.port
-    # Local to this host (LAPOR_DATA_DIR may be shared by several), one per port (one lapor api each).
-    default = Path(tempfile.gettempdir()) / f"lapor-metrics-{port}"
-    _share_metrics(settings.prometheus_multiproc_dir or default)
+    _share_metrics(settings.prometheus_multiproc_dir, port)
     # Measured against uvicorn with uvloop and httptools on the same 2 workers: see
     # docs/benchmarks.md ("Server stack").
     Granian(
@@ -122,16 +122,30 @@ def api(host: str | None, port: int | None, workers: int | None) -> None:
     ).serve()
 
 
-def _share_metrics(directory: Path) -> None:
+def _share_metrics(configured: Path | None, port: int) -> None:
     """One scrape sees every server process: prometheus_client's multiprocess mode, in a directory
     of this run's (docs/operations.md#metrics). Emptied first: a previous run's files would be
     added to this run's figures. The server processes inherit the variable: their Settings read
     it, and prometheus_client reads it when they import it (which this process must not do first:
     forked processes would inherit its in-memory values)."""
+    # By default local to this host (LAPOR_DATA_DIR may be shared by several), one per port.
+    directory = configured or Path(tempfile.gettempdir()) / f"lapor-metrics-{port}"
     directory.mkdir(parents=True, exist_ok=True)
-    for old in directory.glob("*.db"):
-        old.unlink()
+    _remove_metrics_files(directory)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory.resolve())
+    # And when the server stops, in the launcher only (a forked server process that ran this would
+    # take its siblings' files away).
+    atexit.register(_remove_metrics_files, directory, only_in=os.getpid(), ours=configured is None)
+
+
+def _remove_metrics_files(directory: Path, *, only_in: int | None = None, ours: bool = False) -> None:
+    if only_in is not None and only_in != os.getpid():
+        return
+    for old in directory.glob("*.db"):
+        old.unlink(missing_ok=True)
+    if ours:
+        with contextlib.suppress(OSError):  # not empty: someone put something else there
+            directory.rmdir()
 
 
 @main.command()
