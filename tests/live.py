@@ -34,10 +34,10 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def live_api(env: dict[str, str]) -> Iterator[str]:
-    """Start `lapor api` with one process; yields its base URL once /healthz answers."""
+def live_api(env: dict[str, str], *, workers: int = 1) -> Iterator[str]:
+    """Start `lapor api` with ``workers`` processes; yields its base URL once /healthz answers."""
     port = free_port()
-    process = spawn("api", "--workers", "1", "--port", str(port), env=env)
+    process = spawn("api", "--workers", str(workers), "--port", str(port), env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 20

@@ -212,3 +212,39 @@ async def test_heic_and_webp_are_accepted(client: httpx.AsyncClient, drain: Call
     for response in (webp, heic, jpeg):
         view = (await client.get(response.json()["links"]["self"], headers=as_reporter(response))).json()
         assert view["status"] == "pending" and view["photo_url"]
+
+
+# One route of each family that takes a JSON body (report intake, the original project's API,
+# staff changes, sign-in, push subscriptions); the body is parsed before anyone is asked who is
+# sending, so anonymous requests reach the parser too.
+JSON_ROUTES = [
+    ("POST", "/api/reports"),
+    ("POST", "/api/lapor"),
+    ("PATCH", "/api/reports/00000000-0000-4000-8000-000000000000"),
+    ("POST", "/api/reports/00000000-0000-4000-8000-000000000000/comments"),
+    ("PUT", "/api/lapor/00000000-0000-4000-8000-000000000000"),
+    ("POST", "/api/auth/token"),
+    ("POST", "/api/reports/00000000-0000-4000-8000-000000000000/push-subscriptions"),
+    ("POST", "/api/staff/push-subscriptions"),
+    ("POST", "/api/push/unsubscribe"),
+]
+
+
+async def test_pathological_json_is_a_clear_422_on_every_json_route(
+    client: httpx.AsyncClient, redis: Redis
+) -> None:
+    deep = b'{"description": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    long_number = b'{"description": ' + b"7" * 5_000 + b"}"
+    for method, path in JSON_ROUTES:
+        for body, words in ((deep, "nested too deeply"), (long_number, "at most 4300 digits")):
+            response = await client.request(
+                method,
+                path,
+                content=body,
+                headers={"Content-Type": "application/json", "Accept-Language": "en"},
+            )
+            assert response.status_code == 422, (method, path, response.text[:200])
+            error = response.json()["error"]
+            assert error["code"] == "validation_error"
+            assert words in error["message"], (method, path, error)
+    assert await redis.xlen(keys.COMMANDS) == 0

@@ -8,12 +8,13 @@ import contextlib
 import socket
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lapor.api.app import create_app
@@ -423,3 +424,71 @@ async def test_a_reporter_hears_comments_but_never_a_staff_only_event(
     assert first["title"] == "Pesan baru dari petugas"
     assert "Suku cadang dipesan" in first["body"]
     assert second["title"] == "Laporan Anda sedang diproses"
+
+
+async def test_an_unsendable_stored_subscription_fails_alone(
+    client: httpx.AsyncClient,
+    drain: Callable[..., Any],
+    technician: StaffUser,
+    service: PushService,
+    notifier: Notifier,
+    engine: AsyncEngine,
+    redis: Redis,
+) -> None:
+    # Subscriptions stored before the endpoint check knew what py_vapid cannot sign for: its
+    # VapidException ("Missing 'aud'") used to end the notifier's batch, for ever.
+    report_id = await subscribed_report(client, drain, service, "good")
+    keys_of_a_browser = Browser().subscription("unused")["keys"]
+    async with engine.begin() as conn:
+        for endpoint in ("https://[2001:4860:4860::8888]/push/v6", "https://push.example.com:/push/x"):
+            await conn.execute(
+                insert(PushSubscription).values(
+                    endpoint=endpoint,
+                    p256dh=keys_of_a_browser["p256dh"],
+                    auth=keys_of_a_browser["auth"],
+                    language="id",
+                    report_id=report_id,
+                    created_at=datetime.now(UTC),
+                )
+            )
+
+    await change(client, technician, report_id, status="in_progress")
+    await drain()
+    first = await service.async_wait_for_deliveries(1)
+    await change(client, technician, report_id, status="resolved")  # the notifier lives on
+    await drain()
+    delivered = await service.async_wait_for_deliveries(2)
+    assert [d.json()["status"] for d in delivered] == ["in_progress", "resolved"]
+    assert first[0].name == "good"
+    await wait_until(lambda: notifier_has_nothing_pending(redis))
+    assert len(service.attempts) == 2  # each push went out once: no batch was sent again
+    assert await count(engine, PushDelivery) == 2
+    assert await count(engine, PushSubscription) == 3  # refused, not mistaken for gone
+    outcomes = await redis.hgetall(keys.PUSH_OUTCOMES)
+    assert outcomes == {"sent": "2", "failed": "4"}
+    assert "lapor_push_total" in (await client.get("/metrics")).text
+
+
+async def notifier_has_nothing_pending(redis: Redis) -> bool:
+    summary = await redis.xpending(keys.EVENTS, keys.NOTIFIER_GROUP)
+    return int(summary["pending"]) == 0
+
+
+async def test_endpoints_the_sender_cannot_sign_for_are_refused(
+    client: httpx.AsyncClient, drain: Callable[..., Any], redis: Redis
+) -> None:
+    report_id, token = await new_report(client, drain)
+    streamed = await redis.xlen(keys.COMMANDS)
+    for endpoint in (
+        "https://[2001:4860:4860::8888]/x",
+        "https://[2001:4860:4860::8888]:443/x",
+        "https://push.example.com:/x",
+        "http://127.0.0.1:/push/a",
+    ):
+        answer = await subscribe(
+            client, report_id, token, Browser().subscription(endpoint), **{"Accept-Language": "en"}
+        )
+        assert answer.status_code == 422, endpoint
+        message = answer.json()["error"]["fields"]["subscription.endpoint"]
+        assert "IPv6" in message, endpoint
+    assert await redis.xlen(keys.COMMANDS) == streamed

@@ -183,3 +183,22 @@ async def test_forms_without_their_csrf_token_are_refused(
     await drain()
     report = (await client.get(f"/api/reports/{report_id}")).json()
     assert [entry["kind"] for entry in report["timeline"]] == ["created"]
+
+
+async def test_the_sign_in_page_slows_guessing_down_with_retry_after(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    await _sign_in(client, settings)  # an account, and a session that the guesses below ignore
+    page = await client.get("/staff")
+    token = re.search(r'name="csrf_token" value="(\w+)"', page.text)
+    assert token, page.text
+    form = {"username": "tek", "csrf_token": token.group(1)}
+    statuses = [
+        (await client.post("/staff/login", data={**form, "password": f"guess {n}"})).status_code
+        for n in range(5)
+    ]
+    assert statuses == [401] * 5
+    throttled = await client.post("/staff/login", data={**form, "password": PASSWORD})
+    assert throttled.status_code == 429
+    assert throttled.headers["Retry-After"] == "1"
+    assert "1 detik" in throttled.text

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -10,6 +14,7 @@ import httpx
 from lapor.api.app import create_app
 from lapor.config import Settings
 from tests.factories import report_fields
+from tests.live import live_api
 
 
 async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
@@ -49,7 +54,7 @@ async def test_metrics_report_queue_and_latency(client: httpx.AsyncClient, drain
     assert "lapor_queue_pending 0.0" in after
     assert "lapor_dead_letters 0.0" in after
     assert "lapor_processing_latency_seconds_count 1.0" in after
-    assert 'lapor_http_requests_total{endpoint="submit_report",method="POST",status="202"} 1.0' in after
+    assert 'lapor_http_requests_total{endpoint="/api/reports",method="POST",status="202"} 1.0' in after
 
 
 async def test_categories_in_both_languages(client: httpx.AsyncClient) -> None:
@@ -92,3 +97,40 @@ async def test_unknown_path_and_method_are_json_errors(client: httpx.AsyncClient
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
     wrong = await client.delete("/api/reports")
     assert wrong.status_code == 405 and wrong.json()["error"]["code"] == "method_not_allowed"
+
+
+async def test_invented_methods_and_paths_leave_metrics_small(client: httpx.AsyncClient) -> None:
+    for n in range(200):
+        method = f"X{n:03d}" + "Q" * 4000  # an invented 4 KB method, different every time
+        answer = await client.request(method, f"/no/such/path/{n}/{'p' * 200}")
+        assert answer.status_code in (404, 405)
+        await client.get(f"/api/reports/{n:08d}-0000-4000-8000-000000000000")
+    text = (await client.get("/metrics")).text
+    assert len(text) < 30_000, len(text)
+    assert 'method="other"' in text and "QQQQ" not in text and "/no/such" not in text
+    assert 'endpoint="/api/reports/{report_id}",method="GET",status="404"} 200.0' in text
+
+
+def test_one_scrape_counts_every_api_process(
+    env_for: Callable[..., dict[str, str]], settings: Settings
+) -> None:
+    files_left: list[Path] = []
+    with contextlib.ExitStack() as cleanup, live_api(env_for(), workers=2) as base:
+        shared = Path(tempfile.gettempdir()) / f"lapor-metrics-{base.rsplit(':', 1)[1]}"
+        cleanup.callback(lambda: files_left.extend(shared.glob("*")))  # once the API has stopped
+        sent = 0
+        # A new connection each time, several at once, until both processes have answered some.
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            while len(list(shared.glob("counter_*.db"))) < 2 and sent < 400:
+                # A path nothing else asks for (the start-up check polls /healthz).
+                answers = list(pool.map(lambda _: httpx.get(f"{base}/counted", timeout=10), range(8)))
+                assert all(answer.status_code == 404 for answer in answers)
+                sent += len(answers)
+        assert len(list(shared.glob("counter_*.db"))) == 2, "one process answered every request"
+        for _ in range(4):  # whichever process answers the scrape, it counts both
+            text = httpx.get(f"{base}/metrics", timeout=10).text
+            line = 'lapor_http_requests_total{endpoint="unmatched",method="GET",status="404"} '
+            counted = [row for row in text.splitlines() if row.startswith(line)]
+            assert counted == [f"{line}{float(sent)}"], (counted, sent)
+            assert "lapor_sse_connections 0.0" in text  # open event streams: the sum of the processes
+    assert files_left == [] and not shared.exists()  # lapor api removes its figures when it stops

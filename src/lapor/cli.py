@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import logging
+import os
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -101,13 +106,15 @@ def api(host: str | None, port: int | None, workers: int | None) -> None:
         settings.signing_key  # noqa: B018 - read (and made, the first time) for its effect
     except (VapidKeyError, SecretKeyError) as exc:
         raise click.ClickException(str(exc)) from exc
+    port = port or settings.port
+    _share_metrics(settings.prometheus_multiproc_dir, port)
     # Measured against uvicorn with uvloop and httptools on the same 2 workers: see
     # docs/benchmarks.md ("Server stack").
     Granian(
         "lapor.api.served:create_served_app",
         factory=True,
         address=host or settings.host,
-        port=port or settings.port,
+        port=port,
         interface=Interfaces.ASGI,
         workers=workers or settings.effective_api_workers,
         loop=Loops.uvloop,
@@ -120,6 +127,32 @@ def api(host: str | None, port: int | None, workers: int | None) -> None:
         log_access=False,
         workers_kill_timeout=5,  # open event streams are cut after 5 s on shutdown
     ).serve()
+
+
+def _share_metrics(configured: Path | None, port: int) -> None:
+    """One scrape sees every server process: prometheus_client's multiprocess mode, in a directory
+    of this run's (docs/operations.md#metrics). Emptied first: a previous run's files would be
+    added to this run's figures. The server processes inherit the variable: their Settings read
+    it, and prometheus_client reads it when they import it (which this process must not do first:
+    forked processes would inherit its in-memory values)."""
+    # By default local to this host (LAPOR_DATA_DIR may be shared by several), one per port.
+    directory = configured or Path(tempfile.gettempdir()) / f"lapor-metrics-{port}"
+    directory.mkdir(parents=True, exist_ok=True)
+    _remove_metrics_files(directory)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory.resolve())
+    # And when the server stops, in the launcher only (a forked server process that ran this would
+    # take its siblings' files away).
+    atexit.register(_remove_metrics_files, directory, only_in=os.getpid(), ours=configured is None)
+
+
+def _remove_metrics_files(directory: Path, *, only_in: int | None = None, ours: bool = False) -> None:
+    if only_in is not None and only_in != os.getpid():
+        return
+    for old in directory.glob("*.db"):
+        old.unlink(missing_ok=True)
+    if ours:
+        with contextlib.suppress(OSError):  # not empty: someone put something else there
+            directory.rmdir()
 
 
 @main.command()

@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lapor.auth.secret_key import load_or_create as load_or_create_secret_key
@@ -127,6 +127,23 @@ class Settings(BaseSettings):
     )
     upload_min_free_bytes: int = Field(
         default=1024**3, ge=0, description="Free space the upload directory keeps; below it photos get 503"
+    )
+
+    # Hostile input (issue 9, h9a): the staff sign-in throttle and the metrics of several API
+    # processes. Defaults and why: docs/operations.md ("Sign-in throttle", "Metrics").
+    login_free_attempts: int = Field(
+        default=5, ge=1, le=100, description="Attempts for one username from one address before delays start"
+    )
+    login_free_attempts_per_address: int = Field(
+        default=20, ge=1, le=10_000, description="Attempts from one address (any username) before delays"
+    )
+    login_max_delay_seconds: int = Field(
+        default=60, ge=1, le=600, description="The longest one sign-in attempt is ever made to wait"
+    )
+    prometheus_multiproc_dir: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir"),
+        description="Set by `lapor api` for its processes: where they share their metrics",
     )
 
     @model_validator(mode="after")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
+import sys
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -208,6 +210,37 @@ def validation_problems(errors: Sequence[Any]) -> list[tuple[str, str, dict[str,
     return problems
 
 
+def json_problem(exc: BaseException | None) -> tuple[str, dict[str, object]] | None:
+    """The message key (and its params) for a JSON body the parser refused; None when ``exc`` is
+    no such refusal. Beyond malformed JSON, Python's parser refuses two hostile bodies with errors
+    of their own: nesting deeper than the recursion limit (RecursionError) and an integer longer
+    than ``sys.get_int_max_str_digits()`` (a plain ValueError, the guard against CVE-2020-10735)."""
+    if isinstance(exc, RecursionError):
+        return "error.json_too_deep", {}
+    if isinstance(exc, (json.JSONDecodeError, UnicodeDecodeError)):
+        return "error.bad_json", {}
+    if isinstance(exc, ValueError):
+        return "error.json_number_too_long", {"digits": sys.get_int_max_str_digits()}
+    return None
+
+
+def parse_json(raw: bytes) -> Any:
+    """A JSON request body; a body that is not JSON, or is JSON no one sends in good faith, is a 422
+    naming what is wrong, never a 500. FastAPI's own body parsing gets the same answers through
+    ``on_http_error``."""
+    try:
+        return json.loads(raw or b"null")
+    except (ValueError, RecursionError) as exc:
+        key, params = json_problem(exc) or ("error.bad_json", {})
+        raise ValidationFailed([("request", key, params)]) from exc
+
+
+def _sent_json(request: Request) -> bool:
+    """Whether FastAPI parsed the body as JSON: a JSON content type, or none at all."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return media_type in ("", "application/json") or media_type.endswith("+json")
+
+
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
@@ -234,10 +267,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
-            # FastAPI's answer to a JSON body that is not UTF-8: say what any other body that is
-            # not JSON gets.
-            return _render(request, ValidationFailed([("request", "error.bad_json", {})]))
+        problem = json_problem(exc.__cause__) if exc.status_code == 400 and _sent_json(request) else None
+        if problem is not None:
+            # FastAPI's answer to a JSON body it could not parse (not UTF-8, nested too deep, a
+            # number too long): say what parse_json says for the same body.
+            return _render(request, ValidationFailed([("request", *problem)]))
         key, code = {
             404: ("error.not_found", "not_found"),
             405: ("error.method_not_allowed", "method_not_allowed"),

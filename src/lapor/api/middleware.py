@@ -6,7 +6,7 @@ import json
 import time
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lapor.api.slow_clients import DISCARD_LIMIT_BYTES, discard_body
@@ -145,8 +145,32 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, with_headers)
 
 
+# Every label value comes from a closed set: a label per invented method or raw path would grow
+# /metrics (and this process) without bound, one series per hostile request.
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(method: str) -> str:
+    return method if method in HTTP_METHODS else "other"
+
+
+def route_label(scope: Scope) -> str:
+    """The matched route's template (``/api/reports/{report_id}``), never the raw path."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else "unmatched"
+
+
+def status_label(status: int) -> str:
+    return str(status) if 100 <= status <= 599 else "other"
+
+
 class MetricsMiddleware:
-    """Counts requests and their duration per route template (not per raw path: bounded labels)."""
+    """Counts requests and their duration per route template, and the open event streams.
+
+    Under ``lapor api`` the values live in files shared by its processes (prometheus_client's
+    multiprocess mode), so one scrape sees them all: see ``lapor.api.metrics``.
+    """
 
     def __init__(self, app: ASGIApp, *, registry: CollectorRegistry) -> None:
         self.app = app
@@ -163,7 +187,13 @@ class MetricsMiddleware:
             registry=registry,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
         )
-        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self.streams = Gauge(
+            "lapor_sse_connections",
+            "Open event streams, all API processes",
+            registry=registry,
+            multiprocess_mode="livesum",  # a process that is gone holds none open
+        )
+        self._children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -181,22 +211,19 @@ class MetricsMiddleware:
                     name == b"content-type" and value.startswith(b"text/event-stream")
                     for name, value in message.get("headers", [])
                 )
+                if streaming:
+                    self.streams.inc()
             await send(message)
 
         try:
             await self.app(scope, receive, tracking_send)
         finally:
-            # The router leaves the matched endpoint in the scope: a bounded label, unlike the path.
-            endpoint = scope.get("endpoint")
-            template = getattr(endpoint, "__name__", "unmatched")
-            method = scope["method"]
-            key = (method, template, status)
+            if streaming:
+                self.streams.dec()
+            key = (method_label(scope["method"]), route_label(scope), status_label(status))
             children = self._children.get(key)
             if children is None:  # labels() takes a lock and builds its key on every call
-                children = (
-                    self.requests.labels(method, template, str(status)),
-                    self.duration.labels(method, template),
-                )
+                children = (self.requests.labels(*key), self.duration.labels(*key[:2]))
                 self._children[key] = children
             children[0].inc()
             if not streaming:  # an event stream's lifetime is not a response time

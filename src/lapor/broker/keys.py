@@ -12,6 +12,7 @@ PUSH_RETRIES = f"{PREFIX}push:retries"  # sorted set: pushes to try again, score
 DEAD_LETTERS = f"{PREFIX}dead"  # stream: commands that kept failing, with their error
 FAILURES = f"{PREFIX}failures"  # hash: stream entry id -> failed attempts so far
 LATENCY = f"{PREFIX}metrics:latency"  # hash: histogram buckets of submit-to-commit seconds
+PUSH_OUTCOMES = f"{PREFIX}metrics:push"  # hash: push outcome (sent, gone, retry, failed) -> count
 
 
 def queued_view(report_id: str) -> str:

@@ -32,6 +32,14 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "id": "Isi permintaan bukan JSON yang valid",
         "en": "The request body is not valid JSON",
     },
+    "error.json_too_deep": {
+        "id": "Isi permintaan JSON bersarang terlalu dalam; kirim kolom-kolom biasa",
+        "en": "The JSON request body is nested too deeply; send plain fields",
+    },
+    "error.json_number_too_long": {
+        "id": "Sebuah angka dalam isi permintaan JSON terlalu panjang (maksimal {digits} digit)",
+        "en": "A number in the JSON request body is too long (at most {digits} digits)",
+    },
     "error.unsupported_media_type": {
         "id": "Kirim formulir (multipart/form-data atau x-www-form-urlencoded) atau JSON",
         "en": "Send a form (multipart/form-data or x-www-form-urlencoded) or JSON",

@@ -41,6 +41,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "id": "Alamat langganan notifikasi harus layanan push publik, bukan alamat jaringan internal.",
         "en": "The notification subscription must point to a public push service, not an internal address.",
     },
+    "push.endpoint_unsendable": {
+        "id": "Alamat langganan notifikasi tidak dapat dipakai (alamat IPv6 langsung atau port kosong).",
+        "en": "The notification subscription's address cannot be used (an IPv6 literal or an empty port).",
+    },
     "push.keys_invalid": {
         "id": "Kunci langganan notifikasi tidak sah (p256dh dan auth dari peramban).",
         "en": "The subscription's keys are not valid (the browser's p256dh and auth).",

@@ -5,11 +5,16 @@ let anyone make the server send requests into the campus network (SSRF). So: htt
 default port, and the host must resolve to public addresses only. The check runs twice: when a
 subscription arrives (a clear 422 for the obvious cases) and when the connection is made (the
 resolver below), so a name that later resolves to a private address is refused too.
+
+It also refuses what the sender cannot sign for: the VAPID ``aud`` claim is the endpoint's origin,
+built by ``audience`` for both the check and the sender, and py_vapid signs only an origin of the
+form ``https://host[:digits]`` (no IPv6 literal, no empty port).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from urllib.parse import urlsplit
 
@@ -17,6 +22,10 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
 MAX_ENDPOINT_LENGTH = 1000
+
+# The pattern py_vapid's Vapid01._base_sign demands of ``aud`` (py_vapid 1.9), or it raises
+# VapidException: checked here so that what the API accepts is exactly what the sender can sign.
+_SIGNABLE_AUDIENCE = re.compile(r"https?://[^/:]+(:\d+)?", re.IGNORECASE)
 
 
 class UnsafeEndpoint(ValueError):
@@ -41,6 +50,7 @@ def check_endpoint(url: str, *, allow_insecure: bool) -> str:
     if allow_insecure:
         if parts.scheme not in ("https", "http"):
             raise UnsafeEndpoint("push.endpoint_not_https")
+        audience(url)
         return url
     if parts.scheme != "https":
         raise UnsafeEndpoint("push.endpoint_not_https")
@@ -52,10 +62,22 @@ def check_endpoint(url: str, *, allow_insecure: bool) -> str:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return url  # a name: its addresses are checked when the connection is made
-    if not is_public(address):
+        address = None  # a name: its addresses are checked when the connection is made
+    if address is not None and not is_public(address):
         raise UnsafeEndpoint("push.endpoint_not_public")
+    audience(url)  # last: an internal address is refused as such, whatever its form
     return url
+
+
+def audience(url: str) -> str:
+    """The VAPID ``aud`` claim for a push to ``url`` (its origin); raises ``UnsafeEndpoint`` when
+    py_vapid could not sign it (an IPv6 literal such as ``https://[2001:db8::1]/x``, an empty port
+    such as ``https://host:/x``)."""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    if not _SIGNABLE_AUDIENCE.fullmatch(origin):
+        raise UnsafeEndpoint("push.endpoint_unsendable")
+    return origin
 
 
 def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:

@@ -6,14 +6,13 @@ import json
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 import aiohttp
 from py_vapid import Vapid02
 from pywebpush import WebPusher, WebPushException
 
 from lapor.config import Settings
-from lapor.push.safety import PublicOnlyResolver, UnsafeEndpoint, check_endpoint
+from lapor.push.safety import PublicOnlyResolver, UnsafeEndpoint, audience, check_endpoint
 
 _JWT_LIFETIME_SECONDS = 12 * 3600  # RFC 8292: at most 24 h
 Outcome = Literal["sent", "gone", "retry", "failed"]
@@ -84,10 +83,9 @@ class PushSender:
             {"endpoint": target.endpoint, "keys": {"p256dh": target.p256dh, "auth": target.auth}}
         )
         encoded = pusher.encode(json.dumps(payload, ensure_ascii=False).encode(), "aes128gcm")
-        origin = urlsplit(target.endpoint)
         claims = {
             "sub": self._settings.vapid_subject,
-            "aud": f"{origin.scheme}://{origin.netloc}",
+            "aud": audience(target.endpoint),  # the same origin the endpoint check accepted
             "exp": int(time.time()) + _JWT_LIFETIME_SECONDS,
         }
         headers: dict[str, str] = {

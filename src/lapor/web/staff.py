@@ -245,10 +245,14 @@ async def login(
         )
     client_ip = request.client.host if request.client else "unknown"
     try:
-        user = await sign_in(session, redis, username=username, password=password, client_ip=client_ip)
+        user = await sign_in(
+            session, redis, settings, username=username, password=password, client_ip=client_ip
+        )
     except TooManyRequests as exc:
         message = translate(exc.message_key, language, **exc.params)
-        return render(request, "staff_login.html", {"error": message, "username": username}, status_code=429)
+        page = render(request, "staff_login.html", {"error": message, "username": username}, status_code=429)
+        page.headers["Retry-After"] = str(exc.params["seconds"])
+        return page
     except LaporError:
         message = translate("auth.invalid_credentials", language)
         return render(request, "staff_login.html", {"error": message, "username": username}, status_code=401)

@@ -7,6 +7,12 @@ Delivery: every planned push is sent at least once (an event is acknowledged onl
 of its pushes was delivered, recorded as given up, or scheduled for a retry in
 ``lapor:push:retries``) and at most once per event and subscription (``push_deliveries`` is
 checked before sending and written after; only a crash between the two can repeat a push).
+
+Whatever one push raises is that subscription's failure, never the batch's: a batch always ends
+in its acknowledgement, so one unsendable subscription cannot make the others' pushes repeat.
+Outcomes are counted in ``lapor:metrics:push`` (``lapor_push_total`` on ``/metrics``); logs name
+the subscription by its id, never by its endpoint (the endpoint is a capability: whoever has it
+can push to that browser).
 """
 
 from __future__ import annotations
@@ -15,11 +21,13 @@ import asyncio
 import json
 import logging
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -120,11 +128,10 @@ class Notifier:
                 log.error("notifier: event %s cannot be read; skipped", entry.entry_id)
         plans = await self.runner.run(lambda session: plan.plan_all(session, events)) if events else []
         pushes = [(event, push) for event, planned in zip(events, plans, strict=True) for push in planned]
-        results = await asyncio.gather(
-            *(self.sender.send(push.target, push.payload, urgency=push.urgency) for _event, push in pushes)
-        )
+        results = list(await asyncio.gather(*(self._send(push) for _event, push in pushes)))
         await self._record(pushes, results)
         async with self.redis.pipeline(transaction=True) as pipe:
+            _count(pipe, results)
             for (event, push), result in zip(pushes, results, strict=True):
                 if result.outcome == "retry":
                     member = _retry_member(event, push.target.subscription_id, 1)
@@ -156,38 +163,43 @@ class Notifier:
             return
         plans = await self.runner.run(lambda session: plan.plan_all(session, [event], only=subscription_id))
         pushes = [(event, push) for push in plans[0]]
-        results = [
-            await self.sender.send(push.target, push.payload, urgency=push.urgency) for _e, push in pushes
-        ]
+        results = [await self._send(push) for _e, push in pushes]
         await self._record(pushes, results)
         async with self.redis.pipeline(transaction=True) as pipe:
+            _count(pipe, results)
             pipe.zrem(keys.PUSH_RETRIES, member)
             if results and results[0].outcome == "retry":
                 again = _retry_member(event, subscription_id, attempt + 1)
                 pipe.zadd(keys.PUSH_RETRIES, {again: time.time() + self._delay(attempt + 1, results[0])})
             await pipe.execute()
 
+    async def _send(self, push: plan.Planned) -> Result:
+        """One push; whatever it raises is this subscription's failure (given up), not the batch's."""
+        try:
+            return await self.sender.send(push.target, push.payload, urgency=push.urgency)
+        except Exception as exc:  # a library's surprise about one subscription's data
+            return Result("failed", detail=f"unexpected {type(exc).__name__}: {exc}")
+
     async def _record(self, pushes: list[tuple[ReportEvent, plan.Planned]], results: list[Result]) -> None:
         sent: list[tuple[str, int]] = []
         gone: list[int] = []
         for (event, push), result in zip(pushes, results, strict=True):
             sub_id = push.target.subscription_id
+            detail = _without(result.detail, push.target.endpoint)
             if result.outcome == "sent":
                 sent.append((event.event_id, sub_id))
             elif result.outcome == "gone":
-                log.info("push subscription %s is gone (%s); removed", sub_id, result.status or result.detail)
+                log.info("push subscription %s is gone (%s); removed", sub_id, result.status or detail)
                 gone.append(sub_id)
             elif result.outcome == "failed":
                 log.warning(
                     "push to subscription %s refused (%s %s); not retried",
                     sub_id,
                     result.status,
-                    result.detail,
+                    detail,
                 )
             else:
-                log.info(
-                    "push to subscription %s will be retried (%s %s)", sub_id, result.status, result.detail
-                )
+                log.info("push to subscription %s will be retried (%s %s)", sub_id, result.status, detail)
         if sent or gone:
             await self.runner.run(lambda session: plan.record(session, sent=sent, gone=gone))
         self.sent += len(sent)
@@ -199,6 +211,18 @@ class Notifier:
         if result.retry_after is not None:
             backoff = max(backoff, result.retry_after)
         return float(min(backoff, self.settings.push_retry_max_seconds))
+
+
+def _count(pipe: Pipeline, results: list[Result]) -> None:
+    for outcome, number in Counter(result.outcome for result in results).items():
+        pipe.hincrby(keys.PUSH_OUTCOMES, outcome, number)
+
+
+def _without(detail: str, endpoint: str) -> str:
+    """A failure's detail as it may be logged: an exception's text may quote the endpoint."""
+    path = endpoint.partition("://")[2].partition("/")[2]
+    detail = detail.replace(endpoint, "<endpoint>")
+    return detail.replace(path, "<path>") if path else detail
 
 
 def _retry_member(event: ReportEvent, subscription_id: int, attempt: int) -> str:

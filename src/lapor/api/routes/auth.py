@@ -1,4 +1,4 @@
-"""Staff sign-in (a bearer token for a username and password, rate-limited per IP and per name)
+"""Staff sign-in (a bearer token for a username and password, throttled per name and address)
 and sign-out (this token, or every token of the caller)."""
 
 from __future__ import annotations
@@ -54,7 +54,12 @@ async def token(
 ) -> Token:
     client_ip = request.client.host if request.client else "unknown"
     user = await sign_in(
-        session, redis, username=credentials.username, password=credentials.password, client_ip=client_ip
+        session,
+        redis,
+        settings,
+        username=credentials.username,
+        password=credentials.password,
+        client_ip=client_ip,
     )
     claims = TokenClaims(user.id, password_fingerprint(user.password_hash), user.role, user.display_name)
     return Token(

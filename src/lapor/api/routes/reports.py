@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request
@@ -24,6 +23,7 @@ from lapor.api.errors import (
     ValidationFailed,
     error_responses,
     language_of,
+    parse_json,
 )
 from lapor.api.fields import NoNul
 from lapor.api.views import ReportDetail, ReportPage, public_report
@@ -152,10 +152,7 @@ async def read_fields(
             data = await upload.read(settings.max_photo_bytes + 1) if isinstance(upload, UploadFile) else None
         return fields, data or None
     if content_type == "application/json" or content_type.endswith("+json"):
-        try:
-            body = json.loads(await request.body() or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ValidationFailed([("request", "error.bad_json", {})]) from exc
+        body = parse_json(await request.body())
         if not isinstance(body, dict):
             raise ValidationFailed([("request", "error.bad_json", {})])
         return body, None

@@ -8,18 +8,21 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 from pydantic import BaseModel
 from sqlalchemy import text
 
 from lapor.api.deps import LanguageDep, RedisDep, SettingsDep
 from lapor.api.errors import NotFound
+from lapor.api.metrics import exposition
 from lapor.broker import keys
 from lapor.broker.stats import LATENCY_BUCKETS, BrokerStats, broker_stats
 from lapor.media import store
 
 router = APIRouter(tags=["system"])
+
+PUSH_OUTCOMES = ("sent", "gone", "retry", "failed")  # lapor.push.sender.Outcome
 
 
 class Health(BaseModel):
@@ -110,8 +113,8 @@ async def photo(file_name: str, settings: SettingsDep) -> FileResponse:
 class _Snapshot(Collector):
     """Broker figures read from Redis just now, so every API process reports the same truth."""
 
-    def __init__(self, stats: BrokerStats, latency: dict[str, str], connections: int) -> None:
-        self.stats, self.latency, self.connections = stats, latency, connections
+    def __init__(self, stats: BrokerStats, latency: dict[str, str], push: dict[str, str]) -> None:
+        self.stats, self.latency, self.push = stats, latency, push
 
     def collect(self) -> Any:
         s = self.stats
@@ -129,9 +132,6 @@ class _Snapshot(Collector):
         yield GaugeMetricFamily(
             "lapor_workers_live", "Workers with a live heartbeat", value=len(s.live_workers)
         )
-        yield GaugeMetricFamily(
-            "lapor_sse_connections", "Open event streams in this process", value=self.connections
-        )
         buckets, cumulative = [], 0
         for bound in (*[str(b) for b in LATENCY_BUCKETS], "+Inf"):
             cumulative += int(self.latency.get(bound, 0))
@@ -142,6 +142,12 @@ class _Snapshot(Collector):
             buckets=buckets,
             sum_value=float(self.latency.get("sum", 0.0)),
         )
+        pushes = CounterMetricFamily(
+            "lapor_push", "Web Push attempts by outcome, all notifiers", labels=["outcome"]
+        )
+        for outcome in PUSH_OUTCOMES:  # a closed set, whatever the hash holds
+            pushes.add_metric([outcome], int(self.push.get(outcome, 0)))
+        yield pushes
 
 
 @router.get(
@@ -157,9 +163,11 @@ class _Snapshot(Collector):
         }
     },
 )
-async def metrics(request: Request, redis: RedisDep) -> PlainTextResponse:
+async def metrics(request: Request, redis: RedisDep, settings: SettingsDep) -> PlainTextResponse:
     latency: Any = await redis.hgetall(keys.LATENCY)
+    push: Any = await redis.hgetall(keys.PUSH_OUTCOMES)
     snapshot = CollectorRegistry(auto_describe=False)
-    snapshot.register(_Snapshot(await broker_stats(redis), latency, request.app.state.hub.connections))
-    body = generate_latest(request.app.state.metrics_registry) + generate_latest(snapshot)
+    snapshot.register(_Snapshot(await broker_stats(redis), latency, push))
+    own = exposition(request.app.state.metrics_registry, settings.prometheus_multiproc_dir)
+    body = own + generate_latest(snapshot)
     return PlainTextResponse(body, media_type="text/plain; version=0.0.4")
