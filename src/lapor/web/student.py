@@ -14,6 +14,7 @@ from lapor.api import intake, lookup
 from lapor.api.deps import LanguageDep, RedisDep, SessionDep, SettingsDep
 from lapor.api.errors import LaporError, NotFound, PayloadTooLarge, ValidationFailed, field_label
 from lapor.api.routes.reports import read_fields
+from lapor.config import Settings
 from lapor.domain.enums import Priority, Status
 from lapor.i18n import LANGUAGES, translate
 from lapor.web.render import render
@@ -76,6 +77,8 @@ async def submit_form(
     if not csrf_valid(request, settings, fields.get(CSRF_FIELD)):
         errors = {"form": translate("error.csrf", language)}
         return await _form_page(request, language, values=values, errors=errors, status_code=403)
+    if getattr(request.state, "photo_too_large", False):  # see lapor.web.form_overflow
+        return await _photo_too_large(request, language, settings, values)
     try:
         submission = intake.parse_submission(fields)
         photo = intake.check_photo(raw_photo, settings)
@@ -104,6 +107,16 @@ async def submit_form(
     answer = submitted.answer
     # The token travels in the fragment: browsers never send it to a server or put it in a Referer.
     return RedirectResponse(f"/r/{answer['id']}#token={quote(answer['tracking_token'])}", status_code=303)
+
+
+async def _photo_too_large(
+    request: Request, language: str, settings: Settings, values: dict[str, Any]
+) -> Response:
+    """The form again, as typed, with the photo's size named: the photo itself was not kept."""
+    max_mb = settings.max_photo_bytes // (1024 * 1024)
+    errors = {"photo": translate("photo.too_large", language, max_mb=max_mb)}
+    values = {**values, "photo_lost": True}
+    return await _form_page(request, language, values=values, errors=errors, status_code=413)
 
 
 @router.get("/r/{report_id}")
