@@ -7,10 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 from playwright.async_api import Browser, Page, expect
 
 from tests.e2e.conftest import IN_BROWSER_LOOP, PHONE, LiveSystem
 from tests.e2e.test_student import SLOW, fill_report, patch_report, staff_headers, submit_with_photo
+from tests.factories import report_fields
 
 pytestmark = IN_BROWSER_LOOP
 
@@ -102,3 +104,125 @@ async def test_without_the_token_the_page_offers_no_private_link(
     await stranger.goto(f"/r/{report_id}")
     await expect(stranger.locator("#status-badge")).to_be_visible()
     await expect(stranger.locator("#private-link")).to_be_hidden()
+
+
+async def test_a_corrected_field_loses_its_error_at_once(new_page: Callable[..., Any]) -> None:
+    page: Page = await new_page()
+    await page.goto("/")
+    await page.get_by_role("button", name="Kirim laporan").click()
+    summary = page.locator("#error-summary")
+    await expect(summary.locator("a")).to_have_count(4)
+
+    # Typing a name clears the name's error (next to the field and in the summary), nothing else.
+    await page.get_by_label("Nama Anda").fill("Ani")
+    await expect(page.locator("#reporter_name-error")).to_be_hidden()
+    await expect(page.locator("#reporter_name")).not_to_have_attribute("aria-invalid", "true")
+    await expect(summary.locator("a[href='#reporter_name']")).to_have_count(0)
+    await expect(page.locator("#location-error")).to_be_visible()
+    # Still wrong, differently: the message follows ("required" → "at least 10 characters").
+    await page.get_by_label("Apa yang rusak?").fill("rusak")
+    await expect(page.locator("#description-error")).to_contain_text("Deskripsi minimal 10 karakter")
+    await expect(summary.locator("a[href='#description']")).to_have_text("Deskripsi minimal 10 karakter")
+    # A field that had no error gets none while it is typed in.
+    await page.get_by_label("Kontak (opsional)").fill("x" * 201)
+    await expect(page.locator("#reporter_contact-error")).to_be_hidden()
+
+    await page.get_by_label("Kontak (opsional)").fill("")
+    await page.get_by_label("Kategori").select_option("electrical")
+    await page.get_by_label("Lokasi").fill("Gedung A")
+    await page.get_by_label("Apa yang rusak?").fill("Lampu kelas mati sejak pagi")
+    await expect(summary).to_be_hidden()
+    assert not (await page.title()).startswith("Kesalahan:")
+
+
+async def test_resolving_takes_a_note_and_both_timelines_read_oldest_first(
+    new_page: Callable[..., Any], live_system: LiveSystem, tmp_path: Path
+) -> None:
+    student: Page = await new_page()
+    report_id = await submit_with_photo(student, tmp_path)
+    await expect(student.locator("#status-badge")).to_have_text("Menunggu", timeout=SLOW)
+    await patch_report(live_system, await staff_headers(live_system, "sari"), report_id, status="in_progress")
+
+    password = await live_system.add_staff("budi", "technician", "Budi Teknisi")
+    desk: Page = await new_page()
+    await desk.goto("/staff")
+    await desk.locator("input[name=username]").fill("budi")
+    await desk.locator("input[name=password]").fill(password)
+    await desk.get_by_role("button", name="Masuk").click()
+    await desk.goto(f"/staff/reports/{report_id}")
+    await expect(desk.locator("#report-summary")).to_contain_text("Diproses", timeout=SLOW)
+    # Resolving is the main action; sending it back to the queue is not.
+    await expect(desk.get_by_role("button", name="Tandai selesai")).to_have_class(
+        re.compile(r"\bs-btn-primary\b")
+    )
+    await expect(desk.get_by_role("button", name="Kembalikan ke Menunggu")).to_have_class(
+        re.compile(r"\bs-btn-secondary\b")
+    )
+    await desk.get_by_label("Catatan penyelesaian (opsional)").fill("Stop kontak diganti")
+    await desk.get_by_role("button", name="Tandai selesai").click()
+    await expect(desk.locator("#report-summary")).to_contain_text("Selesai", timeout=SLOW)
+    staff_entries = desk.locator("#report-timeline .s-tl")
+    await expect(staff_entries.last).to_contain_text("Stop kontak diganti", timeout=SLOW)
+    await expect(staff_entries.first).to_contain_text("Laporan diterima")
+
+    # The student's page (open all along) and a fresh load of it tell the same story in the same order.
+    await expect(student.locator("#status-badge")).to_have_text("Selesai", timeout=SLOW)
+    await expect(student.locator("#timeline > li").last).to_contain_text("Stop kontak diganti")
+    fresh: Page = await new_page()
+    await fresh.goto(f"/r/{report_id}")
+    items = fresh.locator("#timeline > li")
+    await expect(items.first).to_contain_text("Laporan diterima dan masuk antrean")
+    await expect(items.last).to_contain_text("Stop kontak diganti")
+    kinds = await items.evaluate_all("items => items.map(item => item.dataset.kind)")
+    assert kinds == ["queued", "created", "status", "status"]
+    times = await items.evaluate_all("items => items.map(item => Date.parse(item.dataset.at))")
+    assert times == sorted(times)
+
+
+async def test_a_page_loaded_after_the_report_was_stored_still_says_it_was_accepted(
+    new_page: Callable[..., Any], live_system: LiveSystem, tmp_path: Path
+) -> None:
+    page: Page = await new_page()
+    report_id = await submit_with_photo(page, tmp_path)
+    await expect(page.locator("#status-badge")).to_have_text("Menunggu", timeout=SLOW)
+    later: Page = await new_page()
+    await later.goto(f"/r/{report_id}")
+    first = later.locator("#timeline > li").first
+    await expect(first).to_contain_text("Laporan diterima dan masuk antrean")
+    created = await later.locator("time[datetime]").first.get_attribute("datetime")
+    assert await first.get_attribute("data-at") == created
+
+
+LABEL_GAPS = """() => {
+  const labels = [...document.querySelectorAll('.progress__label')].map(l => l.getBoundingClientRect());
+  return labels.slice(1).map((r, i) => r.left - labels[i].right);
+}"""
+
+
+async def test_on_a_phone_step_labels_keep_apart_and_the_header_stays_on_one_line(
+    browser: Browser, live_system: LiveSystem
+) -> None:
+    async with httpx.AsyncClient(base_url=live_system.base_url) as http:
+        answer = await http.post("/api/reports", json=report_fields())
+    for width in (320, 360, 390):
+        context = await browser.new_context(
+            base_url=live_system.base_url, viewport={"width": width, "height": 800}
+        )
+        try:
+            page = await context.new_page()
+            for language in ("id", "en"):
+                await context.add_cookies([{"name": "lang", "value": language, "url": live_system.base_url}])
+                await page.goto(f"/r/{answer.json()['id']}")
+                name = await page.locator(".site-name").bounding_box()
+                switch = await page.locator(".lang-switch a").bounding_box()
+                assert name and switch and switch["y"] < name["y"] + name["height"], (width, language)
+                for current in ("queued", "pending", "in_progress", "resolved"):  # the current one is bold
+                    await page.evaluate(
+                        "(current) => document.querySelectorAll('.progress__step').forEach("
+                        "step => step.classList.toggle('is-current', step.dataset.status === current))",
+                        current,
+                    )
+                    gaps = await page.evaluate(LABEL_GAPS)
+                    assert min(gaps) >= (2 if width < 360 else 8), (width, language, current, gaps)
+        finally:
+            await context.close()

@@ -131,6 +131,7 @@ async def tracking_page(
     status = Status(report["status"])
     reached = PROGRESS.index(status) if status in PROGRESS else -1
     timeline = [{**entry, "at": _iso(entry["at"])} for entry in report.get("timeline", [])]
+    timeline = _with_acceptance(timeline, _iso(report["created_at"]))
     return render(
         request,
         "track.html",
@@ -156,6 +157,25 @@ def _iso(value: datetime | str) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _with_acceptance(timeline: list[dict[str, Any]], created_at: str) -> list[dict[str, Any]]:
+    """The timeline from "accepted and queued" on, also once the worker has stored the report.
+
+    A stored report's timeline starts when the worker wrote it; the moment the API accepted it (the
+    report's creation time) was shown only to a page that was open while it was queued.
+    """
+    if any(entry["kind"] == "queued" for entry in timeline):
+        return timeline
+    accepted = {
+        "at": created_at,
+        "kind": "queued",
+        "status": "queued",
+        "from_status": None,
+        "note": None,
+        "by": None,
+    }
+    return [accepted, *timeline]
 
 
 def _rejection_reason(timeline: list[dict[str, Any]]) -> str | None:
