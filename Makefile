@@ -10,6 +10,8 @@ STAMP_DEV := $(VENV)/.stamp-dev
 UV_VERSION := 0.13.9
 UV_VENV := .venv-uv
 UV := $(UV_VENV)/bin/uv
+# A new UV_VERSION installs that version.
+UV_STAMP := $(UV_VENV)/.stamp-uv-$(UV_VERSION)
 # The project's venv is .venv, built from the machine's own python3 (uv must not download one).
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
@@ -18,16 +20,17 @@ UV_SYNC := $(UV) sync --locked --python $(PYTHON)
 
 .PHONY: run test install install-dev lock lint format pytest wheel-check clean bench bench-worker bench-sse faults screenshots
 
-$(UV):
+$(UV_STAMP):
 	$(PYTHON) -m venv $(UV_VENV)
 	$(UV_VENV)/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+	touch $@
 
 # --inexact: `make run` after `make install-dev` keeps the development tools.
-$(STAMP_RUN): pyproject.toml uv.lock | $(UV)
+$(STAMP_RUN): pyproject.toml uv.lock | $(UV_STAMP)
 	$(UV_SYNC) --inexact
 	touch $@
 
-$(STAMP_DEV): pyproject.toml uv.lock | $(UV)
+$(STAMP_DEV): pyproject.toml uv.lock | $(UV_STAMP)
 	$(UV_SYNC) --extra dev
 	@# Browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
@@ -39,10 +42,10 @@ install-dev: $(STAMP_DEV)
 
 ## Re-resolve uv.lock after editing pyproject.toml's dependencies (`make lock UPGRADE=1` takes the newest
 ## versions the floors allow: `uv lock --upgrade`).
-lock: | $(UV)
+lock: | $(UV_STAMP)
 	$(UV) lock --python $(PYTHON) $(if $(UPGRADE),--upgrade)
 
-## Start the API and one worker on http://127.0.0.1:8000 (embedded SQLite in ./data).
+## Start the API and one worker on http://127.0.0.1:8000 (embedded SQLite in ./data; LAPOR_PORT=8080 for another port).
 run: install
 	$(BIN)/lapor up
 
@@ -62,7 +65,7 @@ wheel-check: install-dev
 	$(BIN)/pytest -m wheel tests/test_wheel.py
 
 STAMP_BENCH := $(VENV)/.stamp-bench
-$(STAMP_BENCH): pyproject.toml uv.lock | $(UV)
+$(STAMP_BENCH): pyproject.toml uv.lock | $(UV_STAMP)
 	$(UV_SYNC) --extra dev --extra bench
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	touch $@
