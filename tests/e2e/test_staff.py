@@ -159,8 +159,10 @@ async def test_a_report_goes_from_a_students_phone_to_a_technician_and_back(
     await expect(desk.page.locator("#sent-notice")).to_have_text("Perubahan sudah diterapkan.")
     await expect(badge).to_have_text("Selesai", timeout=SLOW)
     await expect(student.locator("#resolved-banner")).to_be_visible()
-    # A resolved report can only be reopened.
-    await expect(desk.page.get_by_role("button", name="Kembalikan ke Menunggu")).to_be_visible()
+    # A resolved report can only be reopened, and that is not offered as the main action.
+    reopen = desk.page.get_by_role("button", name="Buka lagi laporan")
+    await expect(reopen).to_have_class(re.compile(r"\bs-btn-secondary\b"))
+    await expect(desk.page.locator("#report-actions .s-btn-primary")).to_have_count(0)
 
 
 async def test_a_report_page_follows_a_colleagues_changes_live(

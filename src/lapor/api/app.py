@@ -27,6 +27,7 @@ from lapor.config import Settings
 from lapor.push.vapid import load_vapid, public_key
 from lapor.store.engine import create_engine, create_sessionmaker
 from lapor.web import pwa, staff, student
+from lapor.web.form_overflow import FormOverflowMiddleware
 from lapor.web.render import STATIC
 
 log = logging.getLogger("lapor.api")
@@ -104,6 +105,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The last one added runs first: metrics see every answer, security headers go on every
     # answer (the body limit's 413 included), and the body limit runs before any parsing.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Before the body limit: the report form without JavaScript answers a too-large photo with itself.
+    app.add_middleware(FormOverflowMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(  # outside the body limit: a refused body is drained under its deadline too
         SlowBodyMiddleware,
         timeout_seconds=settings.http_body_timeout_seconds,

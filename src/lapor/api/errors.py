@@ -192,15 +192,18 @@ def validation_problems(errors: Sequence[Any]) -> list[tuple[str, str, dict[str,
         field = loc[0] if loc else "request"
         kind = error.get("type", "")
         ctx = error.get("ctx") or {}
+        # A required field sent as null (or left out by a route that passes it on as None) is
+        # missing too; a field that may be null never fails with a null input.
+        missing = kind == "missing" or error.get("input", ...) is None
         # A length checked after another validator is reported as "too_short", not "string_too_short".
-        if kind == "missing" or (kind in ("string_too_short", "too_short") and ctx.get("min_length") == 1):
+        if missing or (kind in ("string_too_short", "too_short") and ctx.get("min_length") == 1):
             problems.append((field, "field.required", {}))
         elif kind in ("string_too_short", "too_short"):
             problems.append((field, "field.too_short", {"min": ctx.get("min_length")}))
         elif kind in ("string_too_long", "too_long"):
             problems.append((field, "field.too_long", {"max": ctx.get("max_length")}))
         elif kind in ("enum", "literal_error"):
-            problems.append((field, "field.invalid_choice", {"choices": ctx.get("expected", "")}))
+            problems.append((field, "field.invalid_choice", {"choices": _choices(ctx.get("expected", ""))}))
         elif kind == NUL_ERROR:
             problems.append((field, "field.nul_character", {}))
         elif kind == "json_invalid":
@@ -239,6 +242,12 @@ def _sent_json(request: Request) -> bool:
     """Whether FastAPI parsed the body as JSON: a JSON content type, or none at all."""
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     return media_type in ("", "application/json") or media_type.endswith("+json")
+
+
+def _choices(expected: str) -> str:
+    """pydantic's English "'a', 'b' or 'c'" as a list that reads in either language: "'a', 'b', 'c'"."""
+    head, separator, last = str(expected).rpartition(" or ")
+    return f"{head}, {last}" if separator else str(expected)
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")

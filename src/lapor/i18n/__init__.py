@@ -6,6 +6,8 @@ errors and the pages' texts without touching the same file); they are merged her
 
 from __future__ import annotations
 
+from babel.core import negotiate_locale
+
 from lapor.i18n import api_messages, push_messages, staff_messages, student_messages
 from lapor.i18n.types import DEFAULT_LANGUAGE, LANGUAGES, Language
 
@@ -21,6 +23,9 @@ for _part in (
         raise RuntimeError(f"message keys defined twice: {sorted(_clash)}")
     MESSAGES.update(_part)
 
+# A browser sends a handful of ranges; a header with thousands is not worth sorting.
+_MAX_RANGES = 32
+
 __all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "MESSAGES", "Language", "negotiate", "translate"]
 
 
@@ -34,11 +39,40 @@ def translate(key: str, language: str = DEFAULT_LANGUAGE, **params: object) -> s
 
 
 def negotiate(accept_language: str | None, preferred: str | None = None) -> Language:
-    """The user's language: an explicit choice first, then the browser's header, then Indonesian."""
+    """The user's language: an explicit choice first, then the browser's header, then Indonesian.
+
+    The header's ranges are tried in the order of their q-values (``en;q=0.1, id;q=0.9`` is
+    Indonesian); Babel matches each range to our languages (``en-GB`` is English).
+    """
     if preferred in LANGUAGES:
         return preferred
-    for part in (accept_language or "").split(","):
-        tag = part.split(";", 1)[0].strip().lower()[:2]
-        if tag in LANGUAGES:
-            return tag
-    return DEFAULT_LANGUAGE
+    ranked = _ranked_ranges(accept_language or "")
+    match = negotiate_locale(ranked, LANGUAGES, sep="-", aliases={}) if ranked else None
+    chosen = (match or "").lower()
+    return next((language for language in LANGUAGES if language == chosen), DEFAULT_LANGUAGE)
+
+
+def _ranked_ranges(header: str) -> list[str]:
+    """An Accept-Language header's ranges, highest q-value first (ties keep their order, RFC 9110).
+
+    A range with q=0 is refused, a malformed q-value leaves its range out, and ``*`` says nothing
+    about which of our languages to pick, so the default applies.
+    """
+    weighted: list[tuple[float, str]] = []
+    for part in header.split(",")[:_MAX_RANGES]:
+        tag, _, params = part.partition(";")
+        tag = tag.strip()
+        if not tag or tag == "*":
+            continue
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value.strip())
+                except ValueError:
+                    quality = -1.0
+        if 0.0 < quality <= 1.0:
+            weighted.append((quality, tag))
+    weighted.sort(key=lambda item: -item[0])  # sort() is stable: equal weights keep header order
+    return [tag for _, tag in weighted]

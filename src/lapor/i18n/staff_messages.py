@@ -149,6 +149,19 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "staff.action.resolved": {"id": "Tandai selesai", "en": "Mark resolved"},
     "staff.action.pending": {"id": "Kembalikan ke Menunggu", "en": "Move back to pending"},
     "staff.action.rejected": {"id": "Tolak laporan", "en": "Reject report"},
+    "staff.action.reopen": {"id": "Buka lagi laporan", "en": "Reopen report"},
+    "staff.report.resolve_note": {
+        "id": "Catatan penyelesaian (opsional)",
+        "en": "Resolution note (optional)",
+    },
+    "staff.report.resolve_hint": {
+        "id": "Apa yang dikerjakan; pelapor melihatnya di riwayat laporan.",
+        "en": "What was done; the reporter sees it in the report's timeline.",
+    },
+    "staff.report.resolved_hint": {
+        "id": "Laporan ini sudah selesai. Buka lagi hanya bila kerusakannya ternyata belum beres.",
+        "en": "This report is resolved. Reopen it only if the fault turns out not to be fixed.",
+    },
     "staff.timeline.reporter": {"id": "Pelapor", "en": "Reporter"},
     "staff.timeline.created": {"id": "Laporan diterima", "en": "Report received"},
     "staff.timeline.refused": {"id": "Tidak diterapkan", "en": "Not applied"},

@@ -169,10 +169,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
     },
     "student.track.notification_title": {"id": "Laporan selesai", "en": "Report resolved"},
     "student.track.keep_link": {
-        "id": "Simpan tautan halaman ini untuk memantau laporan. Peramban ini juga mengingatnya di "
-        "“Laporan saya”.",
-        "en": "Keep this page's link to follow the report. This browser also remembers it under "
-        "“My reports”.",
+        "id": "Peramban ini mengingat laporan ini di “Laporan saya”. Untuk memantaunya dari perangkat lain, "
+        "pakai tautan pribadi Anda.",
+        "en": "This browser remembers the report under “My reports”. To follow it on another device, use "
+        "your private link.",
     },
     "student.track.public_only": {
         "id": "Ini tampilan publik laporan. Deskripsi, foto, catatan dan komentar hanya terlihat di "
@@ -180,6 +180,24 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "This is the report's public view. The description, photo, notes and comments are shown "
         "only in the browser that sent the report, or through its private link.",
     },
+    # The private link: the report's address with its tracking token
+    "student.private_link.title": {"id": "Tautan pribadi Anda", "en": "Your private link"},
+    "student.private_link.allows": {
+        "id": "Siapa pun yang memegang tautan ini dapat melihat foto dan riwayat laporan, membukanya lagi "
+        "kalau belum beres, dan menyalakan notifikasi. Buka di perangkat lain untuk memantau dari sana.",
+        "en": "Whoever has this link can see the report's photos and timeline, reopen it if it was not "
+        "fixed, and turn on notifications. Open it on another device to follow the report there.",
+    },
+    "student.private_link.keep_private": {
+        "id": "Jaga kerahasiaannya: jangan bagikan di grup percakapan atau media sosial.",
+        "en": "Keep it private: do not share it in a group chat or on social media.",
+    },
+    "student.private_link.copy": {"id": "Salin tautan pribadi saya", "en": "Copy my private link"},
+    "student.private_link.copied": {
+        "id": "Tautan pribadi tersalin. Simpan di tempat yang hanya Anda bisa buka.",
+        "en": "Private link copied. Keep it somewhere only you can open.",
+    },
+    "student.private_link.manual": {"id": "Salin tautan ini", "en": "Copy this link"},
     "student.track.another": {"id": "Laporkan kerusakan lain", "en": "Report another problem"},
     # Live connection and notifications
     "student.live.connecting": {"id": "Menghubungkan…", "en": "Connecting…"},

@@ -229,6 +229,14 @@ async def dashboard_rows(
     return render(request, "staff_rows.html", await _table(request, session, settings, filters, language))
 
 
+@router.get("/login")
+async def login_page(request: Request, user: PageStaff) -> Response:
+    """The sign-in form at the form's own address (people bookmark it, browsers reload it)."""
+    if user is not None:
+        return RedirectResponse("/staff", status_code=303)
+    return render(request, "staff_login.html", {"error": None, "username": ""})
+
+
 @router.post("/login")
 async def login(
     request: Request, session: SessionDep, redis: RedisDep, settings: SettingsDep, language: LanguageDep

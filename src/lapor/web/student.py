@@ -15,6 +15,7 @@ from lapor.api.deps import LanguageDep, RedisDep, SessionDep, SettingsDep
 from lapor.api.errors import LaporError, NotFound, PayloadTooLarge, ValidationFailed, field_label
 from lapor.api.routes.reports import read_fields
 from lapor.api.views import iso_utc
+from lapor.config import Settings
 from lapor.domain.enums import Priority, Status
 from lapor.i18n import LANGUAGES, translate
 from lapor.web.render import render
@@ -77,6 +78,8 @@ async def submit_form(
     if not csrf_valid(request, settings, fields.get(CSRF_FIELD)):
         errors = {"form": translate("error.csrf", language)}
         return await _form_page(request, language, values=values, errors=errors, status_code=403)
+    if getattr(request.state, "photo_too_large", False):  # see lapor.web.form_overflow
+        return await _photo_too_large(request, language, settings, values)
     try:
         submission = intake.parse_submission(fields)
         photo = intake.check_photo(raw_photo, settings)
@@ -113,6 +116,16 @@ async def submit_form(
     return RedirectResponse(f"/r/{answer['id']}#token={quote(answer['tracking_token'])}", status_code=303)
 
 
+async def _photo_too_large(
+    request: Request, language: str, settings: Settings, values: dict[str, Any]
+) -> Response:
+    """The form again, as typed, with the photo's size named: the photo itself was not kept."""
+    max_mb = settings.max_photo_bytes // (1024 * 1024)
+    errors = {"photo": translate("photo.too_large", language, max_mb=max_mb)}
+    values = {**values, "photo_lost": True}
+    return await _form_page(request, language, values=values, errors=errors, status_code=413)
+
+
 @router.get("/r/{report_id}")
 async def tracking_page(
     report_id: str, request: Request, session: SessionDep, redis: RedisDep, language: LanguageDep
@@ -127,6 +140,7 @@ async def tracking_page(
     status = Status(report["status"])
     reached = PROGRESS.index(status) if status in PROGRESS else -1
     timeline = [{**entry, "at": _iso(entry["at"])} for entry in report.get("timeline", [])]
+    timeline = _with_acceptance(timeline, _iso(report["created_at"]))
     return render(
         request,
         "track.html",
@@ -148,6 +162,25 @@ async def tracking_page(
 def _iso(value: datetime | str) -> str:
     """A time as the JSON answers write it (views already hold strings)."""
     return value if isinstance(value, str) else iso_utc(value)
+
+
+def _with_acceptance(timeline: list[dict[str, Any]], created_at: str) -> list[dict[str, Any]]:
+    """The timeline from "accepted and queued" on, also once the worker has stored the report.
+
+    A stored report's timeline starts when the worker wrote it; the moment the API accepted it (the
+    report's creation time) was shown only to a page that was open while it was queued.
+    """
+    if any(entry["kind"] == "queued" for entry in timeline):
+        return timeline
+    accepted = {
+        "at": created_at,
+        "kind": "queued",
+        "status": "queued",
+        "from_status": None,
+        "note": None,
+        "by": None,
+    }
+    return [accepted, *timeline]
 
 
 def _rejection_reason(timeline: list[dict[str, Any]]) -> str | None:

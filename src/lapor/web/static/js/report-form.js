@@ -126,6 +126,37 @@ function showErrors(errors) {
   }
 }
 
+/** Take one field's line out of the summary; with none left, the summary and the title go too. */
+function summaryLinks(name) {
+  const anchor = texts.anchors[name];
+  return [...summaryList.querySelectorAll("a")].filter((link) => anchor && link.getAttribute("href") === `#${anchor}`);
+}
+
+function dropFromSummary(name) {
+  for (const link of summaryLinks(name)) link.closest("li").remove();
+  if (summaryList.children.length === 0) {
+    summary.hidden = true;
+    document.title = `${texts.title} · ${texts.site_name}`;
+  }
+}
+
+// A field marked wrong is checked again as it changes, and its error goes once it is corrected.
+// A problem the field did not have waits for the next submit: nobody is told off mid-word.
+function recheck(event) {
+  const name = event.target && event.target.name;
+  const group = name ? fieldGroup(name) : null;
+  if (!group || !(group.classList.contains("field--error") || summaryLinks(name).length > 0)) return;
+  const message = validate()[name];
+  if (message) {
+    // Still wrong, perhaps differently ("required" → "too short"): say what is wrong now.
+    setFieldError(name, message);
+    for (const link of summaryLinks(name)) link.textContent = message;
+    return;
+  }
+  setFieldError(name, null);
+  dropFromSummary(name);
+}
+
 // A link in the summary puts the cursor in its field, with the field's label in view.
 summary.addEventListener("click", (event) => {
   const link = event.target.closest("a[href^='#']");
@@ -184,6 +215,7 @@ document.getElementById("photo-remove").addEventListener("click", () => {
   photoInput.value = "";
   clearPreview();
   setFieldError("photo", null);
+  dropFromSummary("photo");
   photoInput.focus();
 });
 
@@ -318,6 +350,8 @@ window.addEventListener("pageshow", (event) => {
 
 form.addEventListener("submit", submit);
 photoInput.addEventListener("change", showPreview);
+form.addEventListener("input", recheck);
+form.addEventListener("change", recheck);
 // The native file control speaks the browser's language; this button speaks the page's.
 photoInput.classList.add("file-input--enhanced");
 photoButton.hidden = false;

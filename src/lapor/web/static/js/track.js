@@ -449,9 +449,34 @@ function setUpReopen() {
   });
 }
 
+// --- The private link: this report's address with its tracking token, for another device ------
+// The token left the address bar (keepToken), so the page's own address cannot act on the report;
+// this link can, which is why the page says what it allows and to keep it private.
+
+function setUpPrivateLink() {
+  const token = tokenFor(data.id);
+  if (!token) return; // opened without the token: this browser has no private link to give
+  $("private-link").hidden = false;
+  const link = `${window.location.origin}/r/${encodeURIComponent(data.id)}#token=${encodeURIComponent(token)}`;
+  $("private-link-copy").addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(link);
+      $("private-link-status").textContent = texts.private_link_copied;
+    } catch {
+      // No clipboard here (a page not served over HTTPS, or permission refused): copy by hand.
+      const field = $("private-link-value");
+      field.value = link;
+      $("private-link-manual").hidden = false;
+      field.focus();
+      field.select();
+    }
+  });
+}
+
 keepToken();
 $("public-only").hidden = Boolean(tokenFor(data.id));
 if (tokenFor(data.id)) resync(); // the reporter's view: what the public page leaves out
+setUpPrivateLink();
 localiseTimes(document, data.lang);
 setUpNotify();
 setUpReopen();
