@@ -23,7 +23,7 @@ from redis.exceptions import RedisError
 from lapor.api.views import iso_utc
 from lapor.broker import events, keys
 from lapor.broker.streamids import STREAM_ID_PATTERN, stream_id_key
-from lapor.domain.enums import Priority, Status
+from lapor.domain.enums import PhotoStatus, Priority, Status
 from lapor.domain.events import EventType
 from lapor.i18n import MESSAGES, translate
 
@@ -133,6 +133,7 @@ class EventData(BaseModel):
     at: datetime
     note: str | None
     by: str | None = None
+    photo_status: PhotoStatus | None = Field(default=None, description="`photo` events: ready or unusable")
 
 
 def event_schema() -> dict[str, Any]:
@@ -180,6 +181,7 @@ def client_payload(event: dict[str, Any], language: str) -> dict[str, Any]:
         "at": event.get("at"),
         "note": note,
         "by": event.get("by"),
+        "photo_status": event.get("photo_status"),
     }
 
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from lapor.domain.commands import CreateReport
-from lapor.domain.enums import Priority, Role, Status, TimelineKind
+from lapor.domain.enums import PhotoStatus, Priority, Role, Status, TimelineKind
 from lapor.i18n import MESSAGES, translate
 from lapor.media import store
 from lapor.store.models import Report, TimelineEntry
@@ -45,6 +45,9 @@ class ReportSummary(BaseModel):
     updated_at: datetime
     photo_url: str | None
     thumbnail_url: str | None
+    photo_status: PhotoStatus = Field(
+        description="`none` (no photo sent), `pending` (stored, being rendered), `ready` or `unusable`"
+    )
     assignee: str | None = Field(description="The assignee's display name")
     links: ReportLinks
     reporter_name: str | None = Field(default=None, description="Staff only")
@@ -102,6 +105,7 @@ def public_report(
         "updated_at": report.updated_at,
         "photo_url": photo_url,
         "thumbnail_url": thumbnail_url,
+        "photo_status": report.photo_status,
         "assignee": assignee,
         "links": report_links(report.id),
     }
@@ -144,6 +148,7 @@ def queued_report(command: CreateReport, *, has_photo: bool) -> dict[str, Any]:
         "photo_url": None,
         "thumbnail_url": None,
         "photo_pending": has_photo,
+        "photo_status": (PhotoStatus.PENDING if has_photo else PhotoStatus.NONE).value,
         "assignee": None,
         "links": report_links(command.report_id),
         "timeline": [

@@ -12,6 +12,7 @@ PUSH_RETRIES = f"{PREFIX}push:retries"  # sorted set: pushes to try again, score
 DEAD_LETTERS = f"{PREFIX}dead"  # stream: commands that kept failing, with their error
 FAILURES = f"{PREFIX}failures"  # hash: stream entry id -> failed attempts so far
 LATENCY = f"{PREFIX}metrics:latency"  # hash: histogram buckets of submit-to-commit seconds
+PHOTO_STAGE = f"{PREFIX}photos:stage"  # hash: the workers' photo stage: pending, failures, last error
 
 
 def queued_view(report_id: str) -> str:
@@ -33,3 +34,8 @@ WORKER_HEARTBEAT_PATTERN = f"{PREFIX}worker:*"
 
 def login_attempts(scope: str) -> str:
     return f"{PREFIX}login:{scope}"
+
+
+def photo_lease(report_id: str) -> str:
+    """Held (with a TTL) by the worker rendering this report's photo, so two do not render it at once."""
+    return f"{PREFIX}photos:lease:{report_id}"

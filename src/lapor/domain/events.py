@@ -7,9 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from lapor.domain.enums import Priority, Status
+from lapor.domain.enums import PhotoStatus, Priority, Status
 
-EventType = Literal["status", "refused", "comment", "priority", "assignment"]
+# ``photo`` (visibility: reporter) says a report's photo_status changed: ready or unusable.
+EventType = Literal["status", "refused", "comment", "priority", "assignment", "photo"]
 
 
 class ReportEvent(BaseModel):
@@ -26,3 +27,4 @@ class ReportEvent(BaseModel):
     priority: Priority | None = None
     note: str | None = None
     by: str | None = None
+    photo_status: PhotoStatus | None = None  # set on ``photo`` events

@@ -18,7 +18,7 @@ from lapor.push.sender import PushSender
 from lapor.push.vapid import load_vapid
 from lapor.worker.loop import Worker
 from lapor.worker.notifier import Notifier
-from lapor.worker.transactions import TransactionRunner, transaction_runner
+from lapor.worker.transactions import TransactionRunner, worker_runner
 
 log = logging.getLogger("lapor.worker")
 
@@ -29,7 +29,7 @@ async def run_worker(settings: Settings, *, burst: bool = False) -> int:
     Beside the command loop runs the notifier (Web Push), on its own Redis connection; a burst
     worker sends no pushes."""
     vapid = None if burst else await asyncio.to_thread(load_vapid, settings)  # a bad key fails here
-    runner = transaction_runner(settings.resolved_database_url)
+    runner = worker_runner(settings)
     redis = connect(settings.redis_url)
     worker = Worker(settings, redis, runner, burst=burst)
     notifying = None if vapid is None else asyncio.create_task(_notify(settings, vapid, runner, worker))
