@@ -102,6 +102,10 @@ async def print_status(settings: Settings, echo: Callable[[str], object]) -> Non
     echo(f"live workers:            {len(stats.live_workers)}")
     for name in stats.live_workers:
         echo(f"  {name}")
+    echo(f"photos pending:          {stats.photos.pending}")
+    echo(f"photo failures:          {stats.photos.failures}")
+    if stats.photos.error:
+        echo(f"  photo storage failing (last at {stats.photos.error_at}): {stats.photos.error}")
 
 
 async def print_dead_letters(settings: Settings, echo: Callable[[str], object], *, limit: int) -> None:

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -128,6 +128,19 @@ class _Snapshot(Collector):
         )
         yield GaugeMetricFamily(
             "lapor_workers_live", "Workers with a live heartbeat", value=len(s.live_workers)
+        )
+        yield GaugeMetricFamily(
+            "lapor_photos_pending", "Photos of stored reports not rendered yet", value=s.photos.pending
+        )
+        yield CounterMetricFamily(
+            "lapor_photo_failures",
+            "Failed attempts at rendering a photo (storage errors), all workers",
+            value=s.photos.failures,
+        )
+        yield GaugeMetricFamily(
+            "lapor_photo_storage_failing",
+            "1 while the last attempt at a photo failed on storage (see /api/admin/status)",
+            value=1 if s.photos.error else 0,
         )
         yield GaugeMetricFamily(
             "lapor_sse_connections", "Open event streams in this process", value=self.connections
