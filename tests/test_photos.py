@@ -61,6 +61,19 @@ async def view(client: httpx.AsyncClient, report_id: str, language: str = "id") 
     return result
 
 
+def children_of(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 async def sign_in_to_pages(client: httpx.AsyncClient, user: StaffUser) -> None:
     """The staff pages take the session cookie of their sign-in form, not a bearer token."""
     token = re.search(r'name="csrf_token" value="(\w+)"', (await client.get("/staff")).text)
@@ -145,10 +158,17 @@ async def test_a_worker_killed_before_rendering_leaves_the_photo_to_its_successo
 
         await eventually(tried, "the first worker tried to render the photo")
         assert (await view(client, report_id))["photo_status"] == "pending"
+        renders = children_of(first.pid)
+        assert renders, "the render process was not started"
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
     finally:
         stop(first)
+
+    async def orphans_gone() -> bool:
+        return not any(Path(f"/proc/{pid}").exists() for pid in renders)
+
+    await eventually(orphans_gone, "the render process of the killed worker exited")
 
     settings.photo_dir.unlink()
     successor = spawn("worker", env=env)
@@ -276,3 +296,15 @@ async def test_a_png_over_its_format_ceiling_is_refused_at_the_door(client: http
     answer = await submit(client, photo=png_bytes(6300, 6300))  # 39.7 MP: under the JPEG limit of 40
     assert answer.status_code == 422
     assert "Resolusi foto terlalu besar" in answer.json()["error"]["fields"]["photo"]
+
+
+async def test_a_render_over_its_time_limit_is_killed_and_counted(
+    client: httpx.AsyncClient, redis: Redis, drain: Callable[..., Any]
+) -> None:
+    report_id = (await submit(client, photo=png_bytes(200, 200))).json()["id"]
+    # Every render is over a limit this short (starting the render process alone takes longer).
+    await drain(photo_render_timeout_seconds=0.01, worker_max_attempts=2)
+    stored = await view(client, report_id, "en")
+    assert stored["status"] == "pending" and stored["photo_status"] == "unusable"
+    assert stored["timeline"][-1]["note"] == "The photo is damaged and cannot be read"
+    assert [e["photo_status"] for e in await photo_events(redis, report_id)] == ["unusable"]

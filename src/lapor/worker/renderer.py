@@ -16,6 +16,9 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -32,9 +35,19 @@ class RenderCrashed(RuntimeError):
     """The render process died (killed for memory, say) or took longer than its time limit."""
 
 
-def _lower_priority() -> None:
+def _start_render_process() -> None:
+    """In the child: a lower CPU priority, Ctrl-C left to the worker (which stops the child), and
+    an exit as soon as the worker is gone, even killed with SIGKILL (no orphan renders)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError, AttributeError):  # os.nice: not on every platform
         os.nice(RENDER_NICENESS)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
 
 
 class Renderer:
@@ -49,7 +62,9 @@ class Renderer:
         if self._pool is None:
             # spawn, not fork: the worker has threads (SQLite, asyncio's) that fork would copy mid-state.
             self._pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_render_process,
             )
         loop = asyncio.get_running_loop()
         job = loop.run_in_executor(self._pool, render_upload, source, display, thumbnail, max_pixels)
