@@ -35,13 +35,14 @@ class RenderCrashed(RuntimeError):
     """The render process died (killed for memory, say) or took longer than its time limit."""
 
 
-def _start_render_process() -> None:
+def _start_render_process(worker_pid: int) -> None:
     """In the child: a lower CPU priority, Ctrl-C left to the worker (which stops the child), and
-    an exit as soon as the worker is gone, even killed with SIGKILL (no orphan renders)."""
+    an exit as soon as the worker is gone, even killed with SIGKILL (no orphan renders). The
+    worker's pid comes from the worker: it may have died while this process was starting."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError, AttributeError):  # os.nice: not on every platform
         os.nice(RENDER_NICENESS)
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    threading.Thread(target=_exit_with_parent, args=(worker_pid,), daemon=True).start()
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -65,6 +66,7 @@ class Renderer:
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_render_process,
+                initargs=(os.getpid(),),
             )
         loop = asyncio.get_running_loop()
         job = loop.run_in_executor(self._pool, render_upload, source, display, thumbnail, max_pixels)
