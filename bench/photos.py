@@ -33,3 +33,20 @@ def multipart_body(fields: dict[str, str], *, file_field: str, photo: bytes) -> 
         "Content-Type: image/jpeg\r\n\r\n"
     )
     return b"".join(parts) + head.encode() + photo + f"\r\n--{BOUNDARY}--\r\n".encode()
+
+
+def heavy_png(side: int = 5000) -> bytes:
+    """A PNG that is small on the wire (~100 KiB) and costly to decode: ``side``² pixels of lines.
+
+    At 5000 x 5000 (25 MP) it is the largest PNG the limits accept (a 6300 x 6300 one, 39.7 MP,
+    is refused at the door since PNGs are decoded whole; see media/images.py).
+    """
+    from PIL import ImageDraw
+
+    image = Image.new("RGB", (side, side), (230, 230, 230))
+    draw = ImageDraw.Draw(image)
+    for x in range(0, side, 50):
+        draw.line([(x, 0), (side - x, side)], fill=(x % 255, 40, 90), width=3)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()

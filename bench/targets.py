@@ -16,6 +16,7 @@ WORKER_PER_S = 1000.0  # one worker process, no photos
 WORKER_PHOTOS_PER_S = 100.0  # one worker process, each report with a photo
 SSE_P99_MS = 250.0  # 1,000 clients on one API process
 LIST_QUERY_P95_MS = 50.0  # at 1,000,000 reports
+PHOTO_BACKLOG_PERSIST_MS = 1000.0  # an ordinary report, its 202 to stored, with 20 big PNGs queued ahead
 
 
 def verdict(what: str, value: float, limit: float, unit: str, *, at_least: bool = False) -> bool:

@@ -124,7 +124,7 @@ async def test_decompression_bomb_is_refused_at_the_door(client: httpx.AsyncClie
     assert "Resolusi foto terlalu besar" in response.json()["error"]["fields"]["photo"]
 
 
-async def test_a_bomb_that_reaches_the_worker_rejects_the_report_with_a_reason(
+async def test_a_bomb_that_reaches_the_worker_keeps_the_report_with_an_unusable_photo(
     client: httpx.AsyncClient, redis: Redis, settings: Settings, drain: Callable[..., Any]
 ) -> None:
     # As if an older API had let it through: the worker must refuse it on its own.
@@ -145,8 +145,10 @@ async def test_a_bomb_that_reaches_the_worker_rejects_the_report_with_a_reason(
     await drain()
     headers = {"Accept-Language": "en", "X-Tracking-Token": "the-reporters-token"}
     view = (await client.get(f"/api/reports/{command.report_id}", headers=headers)).json()
-    assert view["status"] == "rejected"
+    assert view["status"] == "pending"  # stored, and no longer rejected for its photo
+    assert view["photo_status"] == "unusable"
     assert view["photo_url"] is None
+    assert view["timeline"][-1]["kind"] == "photo"
     assert (
         view["timeline"][-1]["note"] == "The photo's resolution is too large; send an ordinary camera photo"
     )

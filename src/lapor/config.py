@@ -146,6 +146,26 @@ class Settings(BaseSettings):
         description="Set by `lapor api` for its processes: where they share their metrics",
     )
 
+    # Photos off the command path, time limits, database timeouts (issue 10; docs/operations.md)
+    worker_batch_timeout_seconds: float = Field(
+        default=20.0, gt=0, description="A batch (or one command) taking longer is a failed attempt"
+    )
+    photo_poll_seconds: float = Field(
+        default=2.0, gt=0, description="How often a worker looks for photos other workers left pending"
+    )
+    photo_render_timeout_seconds: float = Field(
+        default=60.0, gt=0, description="A render taking longer is stopped and counts as a failed attempt"
+    )
+    photo_retry_max_seconds: float = Field(
+        default=60.0, gt=0, description="Longest wait between attempts at a photo that failed to render"
+    )
+    database_statement_timeout_ms: int = Field(
+        default=15_000, ge=0, description="PostgreSQL statement_timeout of the workers' sessions; 0: none"
+    )
+    database_lock_timeout_ms: int = Field(
+        default=5_000, ge=0, description="PostgreSQL lock_timeout of the workers' sessions; 0: none"
+    )
+
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
         self._check_secret_key()

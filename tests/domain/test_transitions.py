@@ -32,6 +32,8 @@ def test_allowed_moves(current: Status, target: Status, role: Role) -> None:
         (S.PENDING, S.IN_PROGRESS, R.REPORTER, "transition.forbidden_role"),
         (S.IN_PROGRESS, S.IN_PROGRESS, R.ADMIN, "transition.same_status"),
         (S.PENDING, S.REJECTED, R.TECHNICIAN, "transition.note_required"),
+        # An unusable photo no longer rejects a report: the system moves nothing.
+        (S.PENDING, S.REJECTED, R.SYSTEM, "transition.forbidden_role"),
     ],
 )
 def test_refused_moves_say_why(current: Status, target: Status, role: Role, reason: str) -> None:

@@ -5,6 +5,7 @@ Each test drives Debian's Chromium against a real `lapor api` and `lapor worker`
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -354,3 +355,31 @@ async def test_the_tracking_page_shows_the_private_view_only_to_the_token_holder
     await expect(reporter.locator("#timeline")).to_contain_text("Saklar diganti", timeout=SLOW)
     for private in ("saklar di balik lemari", "Teknisi menuju lokasi", "Saklar diganti", "Admin Fasilitas"):
         assert private not in await stranger.content(), private
+
+
+async def test_an_unusable_photo_is_told_on_the_tracking_page(
+    new_page: Callable[..., Any], live_system: LiveSystem
+) -> None:
+    broken = io.BytesIO()
+    Image.new("RGB", (400, 400), (0, 90, 0)).save(broken, "PNG")
+    fields = {
+        "reporter_name": "Ani",
+        "category": "electrical",
+        "location": "Gedung B",
+        "description": "Stopkontak hangus di dekat pintu",
+    }
+    async with httpx.AsyncClient(base_url=live_system.base_url) as http:
+        answer = await http.post(
+            "/api/reports", data=fields, files={"photo": ("a.png", broken.getvalue()[:300], "image/png")}
+        )
+    assert answer.status_code == 202
+    page: Page = await new_page(viewport=PHONE)
+    accepted = answer.json()
+    # The reporter's private link: the photo's fate is theirs to see, not the public's.
+    await page.goto(f"/r/{accepted['id']}#token={accepted['tracking_token']}")
+    # Live (a photo event) or already rendered by the server: the reporter is told, the report stays.
+    told = page.locator("#photo-unusable")
+    await expect(told).to_contain_text("Foto Anda tidak dapat dipakai", timeout=SLOW)
+    await expect(told).to_contain_text("Laporan tetap tersimpan")
+    await expect(page.locator("#timeline")).to_contain_text("Foto tidak dapat dipakai", timeout=SLOW)
+    await expect(page.locator("#status-badge")).to_have_text("Menunggu", timeout=SLOW)

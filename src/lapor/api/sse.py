@@ -23,7 +23,7 @@ from redis.exceptions import RedisError
 from lapor.api.views import iso_utc
 from lapor.broker import events, keys
 from lapor.broker.streamids import STREAM_ID_PATTERN, stream_id_key
-from lapor.domain.enums import Priority, Status
+from lapor.domain.enums import PhotoStatus, Priority, Status
 from lapor.domain.events import EventType, ReportEvent, ReportView, Visibility, for_audience
 from lapor.i18n import MESSAGES, translate
 
@@ -137,6 +137,7 @@ class EventData(BaseModel):
     report: ReportView | None = Field(
         default=None, description="The report's public view, on its first `status` event"
     )
+    photo_status: PhotoStatus | None = Field(default=None, description="`photo` events: ready or unusable")
 
 
 def event_schema() -> dict[str, Any]:

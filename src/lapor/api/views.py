@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from lapor.domain.commands import CreateReport
-from lapor.domain.enums import Priority, Role, Status, TimelineKind
+from lapor.domain.enums import PhotoStatus, Priority, Role, Status, TimelineKind
 from lapor.domain.events import Visibility, can_see, visibility_of
 from lapor.i18n import MESSAGES, translate
 from lapor.media import store
@@ -48,6 +48,9 @@ class ReportSummary(BaseModel):
     status: Status
     created_at: datetime
     updated_at: datetime
+    photo_status: PhotoStatus = Field(
+        description="`none` (no photo sent), `pending` (stored, being rendered), `ready` or `unusable`"
+    )
     links: ReportLinks
     photo_pending: bool | None = Field(default=None, description="Queued view only: a photo was sent")
     description: str | None = Field(default=None, description=_REPORTER)
@@ -103,8 +106,8 @@ PUBLIC_FIELDS = frozenset(
         "created_at",
         "updated_at",
         "links",
-        # Whether a photo is still being processed; photo_status (public too) joins it here.
-        "photo_pending",
+        "photo_status",
+        "photo_pending",  # the queued view's older flag: a photo was sent and is not rendered yet
     }
 )
 REPORTER_FIELDS = PUBLIC_FIELDS | {"description", "photo_url", "thumbnail_url", "timeline"}
@@ -144,6 +147,7 @@ def full_view(
         "updated_at": iso_utc(report.updated_at),
         "photo_url": photo_url,
         "thumbnail_url": thumbnail_url,
+        "photo_status": report.photo_status,
         "assignee": assignee,
         "links": report_links(report.id),
         "reporter_name": report.reporter_name,
@@ -206,6 +210,7 @@ def queued_report(command: CreateReport, *, has_photo: bool) -> dict[str, Any]:
         "photo_url": None,
         "thumbnail_url": None,
         "photo_pending": has_photo,
+        "photo_status": (PhotoStatus.PENDING if has_photo else PhotoStatus.NONE).value,
         "assignee": None,
         "links": report_links(command.report_id),
         "tracking_token_hash": command.tracking_token_hash,

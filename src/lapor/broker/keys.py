@@ -13,6 +13,7 @@ DEAD_LETTERS = f"{PREFIX}dead"  # stream: commands that kept failing, with their
 FAILURES = f"{PREFIX}failures"  # hash: stream entry id -> failed attempts so far
 LATENCY = f"{PREFIX}metrics:latency"  # hash: histogram buckets of submit-to-commit seconds
 PUSH_OUTCOMES = f"{PREFIX}metrics:push"  # hash: push outcome (sent, gone, retry, failed) -> count
+PHOTO_STAGE = f"{PREFIX}photos:stage"  # hash: the workers' photo stage: pending, failures, last error
 
 
 def queued_view(report_id: str) -> str:
@@ -55,3 +56,8 @@ def revoked_before(user_id: int) -> str:
 def intake_rate(scope: str, window: int) -> str:
     """Reports accepted from one address (IPv6: its /64) in one fixed window of the sliding limit."""
     return f"{PREFIX}intake:rate:{scope}:{window}"
+
+
+def photo_lease(report_id: str) -> str:
+    """Held (with a TTL) by the worker rendering this report's photo, so two do not render it at once."""
+    return f"{PREFIX}photos:lease:{report_id}"

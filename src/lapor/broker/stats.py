@@ -22,6 +22,17 @@ class BrokerStats:
     pending_per_consumer: dict[str, int] = field(default_factory=dict)
     dead_letters: int = 0
     live_workers: list[str] = field(default_factory=list)
+    photos: PhotoStageStats = field(default_factory=lambda: PhotoStageStats())
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoStageStats:
+    """The workers' photo stage, as they last wrote it to Redis (``worker/photos.py``)."""
+
+    pending: int = 0  # photos stored and not yet rendered
+    failures: int = 0  # failed attempts so far (storage errors: unreadable upload, unwritable photos)
+    error: str | None = None  # the last storage error, until a photo is rendered again
+    error_at: str | None = None
 
 
 async def broker_stats(redis: Redis) -> BrokerStats:
@@ -48,6 +59,17 @@ async def broker_stats(redis: Redis) -> BrokerStats:
         pending_per_consumer=per_consumer,
         dead_letters=int(await redis.xlen(keys.DEAD_LETTERS)),
         live_workers=await live_workers(redis),
+        photos=await photo_stage_stats(redis),
+    )
+
+
+async def photo_stage_stats(redis: Redis) -> PhotoStageStats:
+    stage: Any = await redis.hgetall(keys.PHOTO_STAGE)
+    return PhotoStageStats(
+        pending=int(stage.get("pending", 0)),
+        failures=int(stage.get("failures", 0)),
+        error=stage.get("error"),
+        error_at=stage.get("error_at"),
     )
 
 

@@ -34,7 +34,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     TECHNICIAN = "technician"
     REPORTER = "reporter"  # the anonymous student, proven by the tracking token
-    SYSTEM = "system"  # the worker itself, e.g. rejecting a report whose photo is unusable
+    SYSTEM = "system"  # the worker itself, e.g. noting in the timeline that a photo is unusable
 
 
 class TimelineKind(StrEnum):
@@ -44,3 +44,13 @@ class TimelineKind(StrEnum):
     ASSIGNMENT = "assignment"
     COMMENT = "comment"
     REFUSED = "refused"  # a change the state machine did not allow: recorded, never applied
+    PHOTO = "photo"  # the photo could not be used (its note says why); the report stays as it was
+
+
+class PhotoStatus(StrEnum):
+    """Where a report's photo is: rendered after the report is stored, off the command path."""
+
+    NONE = "none"  # sent without a photo
+    PENDING = "pending"  # stored; the photo stage has not rendered it yet
+    READY = "ready"  # rendered: photo_url and thumbnail_url point at it
+    UNUSABLE = "unusable"  # could not be decoded; the report is kept, the timeline says why

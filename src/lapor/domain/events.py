@@ -11,9 +11,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from lapor.domain.enums import Priority, Role, Status
+from lapor.domain.enums import PhotoStatus, Priority, Role, Status
 
-EventType = Literal["status", "refused", "comment", "priority", "assignment"]
+# ``photo`` (visibility: reporter) says a report's photo_status changed: ready or unusable.
+EventType = Literal["status", "refused", "comment", "priority", "assignment", "photo"]
 
 Visibility = Literal["public", "reporter", "staff"]
 """Who may see an event; also the three views of a report (an audience)."""
@@ -66,7 +67,7 @@ class ReportView(BaseModel):
     priority: Priority
     created_at: datetime
     updated_at: datetime
-    # photo_status joins these fields when reports have it (it is public).
+    photo_status: PhotoStatus | None = None
 
 
 class ReportEvent(BaseModel):
@@ -84,6 +85,7 @@ class ReportEvent(BaseModel):
     priority: Priority | None = None
     note: str | None = None
     by: str | None = None
+    photo_status: PhotoStatus | None = None  # set on ``photo`` events
     report: ReportView | None = None
 
     @model_validator(mode="before")

@@ -13,7 +13,7 @@ _ALLOWED: dict[tuple[Status, Status], frozenset[Role]] = {
     (Status.PENDING, Status.IN_PROGRESS): _STAFF,
     (Status.IN_PROGRESS, Status.RESOLVED): _STAFF,
     (Status.IN_PROGRESS, Status.PENDING): _STAFF,  # handed back to the queue
-    (Status.PENDING, Status.REJECTED): _STAFF | {Role.SYSTEM},
+    (Status.PENDING, Status.REJECTED): _STAFF,
     (Status.IN_PROGRESS, Status.REJECTED): _STAFF,
     (Status.RESOLVED, Status.PENDING): _STAFF | {Role.REPORTER},  # reopen: "not fixed"
 }

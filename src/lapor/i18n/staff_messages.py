@@ -116,6 +116,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "staff.report.photo_alt": {"id": "Foto kerusakan dari pelapor", "en": "The reporter's photo"},
     "staff.report.photo_full": {"id": "Buka foto ukuran penuh", "en": "Open the full-size photo"},
     "staff.report.photo_pending": {"id": "Foto sedang diproses…", "en": "The photo is being processed…"},
+    "staff.report.photo_unusable": {
+        "id": "Foto dari pelapor tidak dapat dipakai; alasannya ada di riwayat.",
+        "en": "The reporter's photo could not be used; the timeline says why.",
+    },
     "staff.report.description": {"id": "Keterangan", "en": "Description"},
     "staff.report.reporter": {"id": "Pelapor", "en": "Reporter"},
     "staff.report.contact": {"id": "Kontak", "en": "Contact"},
@@ -169,6 +173,7 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "staff.timeline.assigned": {"id": "Ditugaskan ke {name}", "en": "Assigned to {name}"},
     "staff.timeline.unassigned": {"id": "Penugasan dilepas", "en": "Unassigned"},
     "staff.timeline.comment": {"id": "Komentar", "en": "Comment"},
+    "staff.timeline.photo": {"id": "Foto tidak dapat dipakai", "en": "Photo unusable"},
     # System
     "staff.system.title": {"id": "Keadaan sistem", "en": "System status"},
     "staff.system.lead": {
@@ -200,6 +205,20 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "staff.system.live_workers_hint": {
         "id": "Tanpa worker, laporan tetap diterima tetapi tidak diproses.",
         "en": "Without a worker, reports are still accepted but not processed.",
+    },
+    "staff.system.photos_pending": {"id": "Foto menunggu", "en": "Photos waiting"},
+    "staff.system.photos_pending_hint": {
+        "id": "Laporan sudah tersimpan; fotonya belum selesai diproses.",
+        "en": "Reports already stored whose photos are not rendered yet.",
+    },
+    "staff.system.photo_failures": {"id": "Percobaan foto gagal", "en": "Failed photo attempts"},
+    "staff.system.photo_failures_hint": {
+        "id": "Gagal membaca unggahan atau menyimpan foto; dicoba lagi otomatis.",
+        "en": "An upload could not be read or a photo not written; retried on its own.",
+    },
+    "staff.system.photo_error": {
+        "id": "Penyimpanan foto gagal (terakhir {at}): {error}. Laporan tetap tersimpan; foto dicoba lagi.",
+        "en": "Photo storage is failing (last at {at}): {error}. Reports are still stored; photos retried.",
     },
     "staff.system.consumers": {"id": "Worker", "en": "Workers"},
     "staff.system.consumer": {"id": "Nama", "en": "Name"},

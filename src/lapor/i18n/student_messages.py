@@ -156,6 +156,14 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "id": "Foto sedang diproses dan akan muncul sebentar lagi.",
         "en": "The photo is being processed and will appear shortly.",
     },
+    "student.track.photo_unusable": {
+        "id": "Foto Anda tidak dapat dipakai ({reason}). Laporan tetap tersimpan dan akan ditangani.",
+        "en": "Your photo could not be used ({reason}). The report is still stored and will be handled.",
+    },
+    "student.track.photo_unusable_plain": {
+        "id": "Foto Anda tidak dapat dipakai. Laporan tetap tersimpan dan akan ditangani.",
+        "en": "Your photo could not be used. The report is still stored and will be handled.",
+    },
     "student.track.timeline": {"id": "Riwayat", "en": "History"},
     "student.track.rejected_title": {"id": "Laporan ditolak", "en": "This report was rejected"},
     "student.track.rejected_reason": {"id": "Alasan: {reason}", "en": "Reason: {reason}"},
@@ -248,6 +256,7 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "student.timeline.assignment": {"id": "Ditangani oleh {name}", "en": "Assigned to {name}"},
     "student.timeline.unassigned": {"id": "Petugas dilepas dari laporan", "en": "Technician unassigned"},
     "student.timeline.comment": {"id": "Komentar petugas", "en": "Comment from staff"},
+    "student.timeline.photo": {"id": "Foto tidak dapat dipakai", "en": "The photo could not be used"},
     "student.timeline.reopened": {
         "id": "Dibuka lagi oleh pelapor: belum beres",
         "en": "Reopened by the reporter: not fixed",

@@ -18,12 +18,23 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def create_engine(url: str, *, writer: bool = False, pool_size: int = 5) -> AsyncEngine:
+def create_engine(
+    url: str,
+    *,
+    writer: bool = False,
+    pool_size: int = 5,
+    statement_timeout_ms: int = 0,
+    lock_timeout_ms: int = 0,
+) -> AsyncEngine:
     """An async engine with the settings each backend needs to be safe under several processes.
 
     ``writer`` engines (the worker's) start SQLite transactions with ``BEGIN IMMEDIATE``: a
     transaction that reads and then writes takes the write lock up front and waits for it,
     instead of failing when another worker process committed in between.
+
+    On PostgreSQL, ``statement_timeout_ms`` and ``lock_timeout_ms`` (0: none) are set on every
+    session: one stuck row lock then fails a statement instead of stalling a worker, and the
+    workers that reclaim its entries, for ever. (SQLite waits at most its busy timeout.)
     """
     if is_sqlite(url):
         engine = create_async_engine(url, connect_args={"timeout": 30})
@@ -31,7 +42,18 @@ def create_engine(url: str, *, writer: bool = False, pool_size: int = 5) -> Asyn
         begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
         event.listen(engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql(begin))
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    server_settings = {
+        name: str(value)
+        for name, value in (("statement_timeout", statement_timeout_ms), ("lock_timeout", lock_timeout_ms))
+        if value
+    }
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args={"server_settings": server_settings} if server_settings else {},
+    )
 
 
 def create_sync_sqlite_engine(url: str) -> Engine:

@@ -96,7 +96,11 @@ class Report(Base):
     reporter_name: Mapped[str] = mapped_column(String(120))
     reporter_contact: Mapped[str | None] = mapped_column(String(200), nullable=True)
     language: Mapped[str] = mapped_column(String(8), default="id")
-    photo: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    photo: Mapped[str | None] = mapped_column(String(80), nullable=True)  # set once rendered
+    # none, pending, ready, unusable (domain.enums.PhotoStatus). While pending, photo_upload names
+    # the raw upload the photo stage renders: the state survives any crash of the worker.
+    photo_status: Mapped[str] = mapped_column(String(20), default="none", server_default="none")
+    photo_upload: Mapped[str | None] = mapped_column(String(80), nullable=True)
     assignee_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
@@ -109,6 +113,7 @@ class Report(Base):
         Index("ix_reports_priority_created", "priority_rank", "created_at", "id"),
         Index("ix_reports_category_created", "category", "created_at", "id"),
         Index("ix_reports_assignee", "assignee_id"),
+        Index("ix_reports_photo_status_created", "photo_status", "created_at"),
     )
 
 

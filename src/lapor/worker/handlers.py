@@ -9,9 +9,10 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from lapor.domain.commands import Actor, AddComment, CreateReport, UpdateReport, utcnow
-from lapor.domain.enums import Priority, Role, Status, TimelineKind
+from lapor.domain.enums import PhotoStatus, Priority, Role, Status, TimelineKind
 from lapor.domain.events import EventType, ReportEvent, ReportView, visibility_of
 from lapor.domain.transitions import check_transition
+from lapor.media import store
 from lapor.store.models import Report, StatusCount, TimelineEntry, User, table_of
 
 SYSTEM_ACTOR = Actor(role=Role.SYSTEM, name="Lapor")
@@ -86,6 +87,7 @@ class _Recorder:
                     note=note,
                     by=public_actor_name(actor),
                     report=view,
+                    photo_status=PhotoStatus(self.report.photo_status) if event == "photo" else None,
                 )
             )
 
@@ -95,11 +97,14 @@ def public_actor_name(actor: Actor) -> str | None:
     return None if actor.role == Role.REPORTER else actor.name
 
 
-def create_report(
-    session: Session, command: CreateReport, *, photo: str | None, photo_error: str | None
-) -> list[ReportEvent]:
-    """Persist a new report as ``pending``, or ``rejected`` when its photo could not be used."""
+def create_report(session: Session, command: CreateReport) -> list[ReportEvent]:
+    """Persist a new report as ``pending``. Its photo is not looked at here: the report is stored
+    with ``photo_status`` ``pending`` and the photo stage (``worker/photos.py``) renders it later."""
     now = utcnow()
+    upload = command.upload if command.upload and store.is_upload_name(command.upload) else None
+    photo_status = PhotoStatus.PENDING if upload else PhotoStatus.NONE
+    if command.upload and upload is None:
+        photo_status = PhotoStatus.UNUSABLE  # not a name the API makes: nothing to render
     values: dict[str, object] = {
         "id": command.report_id,
         "tracking_token_hash": command.tracking_token_hash,
@@ -113,7 +118,9 @@ def create_report(
         "reporter_name": command.reporter_name,
         "reporter_contact": command.reporter_contact,
         "language": command.language,
-        "photo": photo,
+        "photo": None,
+        "photo_status": photo_status.value,
+        "photo_upload": upload,
         "created_at": command.issued_at,
         "updated_at": now,
     }
@@ -128,16 +135,8 @@ def create_report(
         to_status=Status.PENDING,
         view=ReportView.model_validate(values),  # public listeners learn of the new report
     )
-    if photo_error is not None:
-        report.status = values["status"] = Status.REJECTED.value
-        record.add(
-            TimelineKind.STATUS,
-            SYSTEM_ACTOR,
-            event="status",
-            from_status=Status.PENDING,
-            to_status=Status.REJECTED,
-            note=photo_error,
-        )
+    if photo_status == PhotoStatus.UNUSABLE:
+        record.add(TimelineKind.PHOTO, SYSTEM_ACTOR, event="photo", note="photo.not_an_image")
     session.connection().execute(_INSERT_REPORT, values)
     count_status(session, Status(report.status), +1)
     return record.write()

@@ -27,15 +27,10 @@ from lapor.broker.stats import LATENCY_BUCKETS
 from lapor.config import Settings
 from lapor.domain.commands import AnyCommand, CreateReport, decode_command, utcnow
 from lapor.store import retention
-from lapor.worker.apply import (
-    Outcome,
-    RenderedPhoto,
-    apply_command,
-    apply_together,
-    discard_upload,
-    render_photo,
-)
+from lapor.worker.apply import Outcome, apply_command, apply_together
+from lapor.worker.backoff import DB_RETRY_FIRST_SECONDS, Backoff
 from lapor.worker.handlers import ReportNotPersistedYet
+from lapor.worker.photos import PhotoStage
 from lapor.worker.transactions import TransactionRunner
 
 log = logging.getLogger("lapor.worker")
@@ -73,12 +68,17 @@ class Worker:
         *,
         name: str | None = None,
         burst: bool = False,
+        render_photos: bool = True,
     ) -> None:
+        """``render_photos=False`` leaves photos pending, as a worker that died right after its
+        commits would (tests use it to stop between the two stages)."""
         self.settings = settings
         self.redis = redis
         self.runner = runner
         self.name = name or consumer_name()
         self.burst = burst
+        self.render_photos = render_photos
+        self.photos = PhotoStage(settings, redis, runner, name=self.name)
         self.processed = 0
         self._stopping = asyncio.Event()
         self._last_claim = 0.0
@@ -100,6 +100,10 @@ class Worker:
     async def run(self) -> None:
         await consumer.ensure_group(self.redis)
         heartbeat = asyncio.create_task(self._heartbeat())
+        # Beside the loop, not in it: a photo never delays a command (worker/photos.py).
+        photos = None
+        if self.render_photos and not self.burst:
+            photos = asyncio.create_task(self.photos.run(self._stopping))
         log.info("worker %s started", self.name)
         try:
             while not self.stopping:
@@ -113,8 +117,15 @@ class Worker:
                     # Unacknowledged entries stay in Redis; nothing is lost by waiting.
                     log.warning("Redis unavailable (%s); retrying in 1s", exc)
                     await asyncio.sleep(1)
+            if self.burst and self.render_photos and not self.stopping:
+                await self.photos.drain()
         finally:
             heartbeat.cancel()
+            if photos is not None:
+                # A render in hand is abandoned: its photo stays pending and is rendered again.
+                photos.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await photos
             with contextlib.suppress(RedisError):
                 await self.redis.delete(keys.worker_heartbeat(self.name))
                 await consumer.forget_consumer_if_idle(self.redis, self.name)
@@ -184,34 +195,34 @@ class Worker:
                 decoded.append((entry, decode_command(entry.data)))
             except ValidationError as exc:
                 await self._dead_letter(entry, f"undecodable command: {exc}")
-        photos = await self._render_photos([command for _entry, command in decoded])
-        applied = await self._apply_together(decoded, photos)
+        applied = await self._apply_together(decoded)
         if applied is None:
             applied = []
             for entry, command in decoded:  # a warm stop still finishes the batch in hand
-                outcome = await self._handle(entry, command, photos.get(command.command_id))
+                outcome = await self._handle(entry, command)
                 if outcome is not None:  # None: left pending for a retry, or dead-lettered
                     applied.append((entry, command, outcome))
         if applied:
             await self._complete(applied)
-        for _entry, command, _outcome in applied:
-            discard_upload(command, self.settings)
+        if any(isinstance(command, CreateReport) and command.upload for _e, command, _o in applied):
+            self.photos.wake()
         self.processed += len(applied)
 
     async def _apply_together(
-        self, decoded: Sequence[tuple[Entry, AnyCommand]], photos: dict[str, RenderedPhoto]
+        self, decoded: Sequence[tuple[Entry, AnyCommand]]
     ) -> list[tuple[Entry, AnyCommand, Outcome]] | None:
         """The whole batch in one transaction (group commit), or None: then it goes one by one.
 
-        Failures are rare (a redelivery after a crash, a poison command, the database down), and
-        the one-by-one path already knows how to replay, retry, wait or dead-letter each of them.
+        Failures are rare (a redelivery after a crash, a poison command, the database down, a
+        batch over its time limit), and the one-by-one path already knows how to replay, retry,
+        wait or dead-letter each of them.
         """
-        if len(decoded) < 2 or any(photo.missing for photo in photos.values()):
+        if len(decoded) < 2:
             return None
+        commands = [command for _entry, command in decoded]
         try:
-            outcomes = await apply_together(
-                self.runner, [(command, photos.get(command.command_id)) for _entry, command in decoded]
-            )
+            async with asyncio.timeout(self.settings.worker_batch_timeout_seconds):
+                outcomes = await apply_together(self.runner, commands)
         except Exception as exc:
             # The type only: a database error quotes the statement's parameters (reporters' contacts).
             log.debug("a batch of %d goes one by one after %s", len(decoded), type(exc).__name__)
@@ -219,20 +230,6 @@ class Worker:
         return [
             (entry, command, outcome) for (entry, command), outcome in zip(decoded, outcomes, strict=True)
         ]
-
-    async def _render_photos(self, commands: list[AnyCommand]) -> dict[str, RenderedPhoto]:
-        """Render the batch's photos in parallel threads, one per core; the commits stay in order."""
-        with_photo = [c for c in commands if isinstance(c, CreateReport) and c.upload]
-        if not with_photo:
-            return {}
-        limit = asyncio.Semaphore(os.cpu_count() or 1)
-
-        async def render(command: CreateReport) -> RenderedPhoto:
-            async with limit:
-                return await asyncio.to_thread(render_photo, command, self.settings)
-
-        results = await asyncio.gather(*(render(c) for c in with_photo))
-        return {command.command_id: result for command, result in zip(with_photo, results, strict=True)}
 
     async def _complete(self, applied: list[tuple[Entry, AnyCommand, Outcome]]) -> None:
         """After the commits, in one round trip: events out, queued views gone, entries acked.
@@ -256,13 +253,20 @@ class Worker:
                     pipe.hincrbyfloat(keys.LATENCY, "sum", seconds)
             await pipe.execute()
 
-    async def _handle(self, entry: Entry, command: AnyCommand, photo: RenderedPhoto | None) -> Outcome | None:
-        """Apply one entry's command (committed when this returns); None if it stays unacknowledged."""
+    async def _handle(self, entry: Entry, command: AnyCommand) -> Outcome | None:
+        """Apply one entry's command (committed when this returns); None if it stays unacknowledged.
+
+        Each try has the batch's time limit (``LAPOR_WORKER_BATCH_TIMEOUT_SECONDS``), like arq's
+        per-job ``wait_for``: one that runs over is a failed attempt, retried when reclaimed.
+        """
         attempt = 0
-        backoff = 0.05
+        outage = Backoff(base=DB_RETRY_FIRST_SECONDS, cap=self.settings.worker_db_retry_max_seconds)
+        limit = self.settings.worker_batch_timeout_seconds
         while True:
+            deadline = asyncio.timeout(limit)
             try:
-                outcome = await apply_command(self.runner, command, self.settings, photo)
+                async with deadline:
+                    outcome = await apply_command(self.runner, command)
                 break
             except ReportNotPersistedYet:
                 attempt += 1
@@ -271,15 +275,19 @@ class Worker:
                     return None
                 await asyncio.sleep(0.1 * attempt)
             except Exception as exc:
+                if deadline.expired():
+                    log.error("command %s (%s) timed out after %gs", command.command_id, command.type, limit)
+                    await self._failed(entry, f"timed out after {limit:g} s")
+                    return None
                 if not is_transient(exc):
                     log.exception("command %s (%s) failed", command.command_id, command.type)
                     await self._failed(entry, f"{type(exc).__name__}: {exc}")
                     return None
                 if self.stopping:
                     return None  # leave it pending; a live worker reclaims it
-                log.warning("database unavailable (%s); retrying in %.1fs", type(exc).__name__, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self.settings.worker_db_retry_max_seconds)
+                wait = outage.next()
+                log.warning("database unavailable (%s); retrying in %.1fs", type(exc).__name__, wait)
+                await asyncio.sleep(wait)
         return outcome
 
     async def _failed(self, entry: Entry, error: str) -> None:

@@ -18,7 +18,7 @@ from lapor.push.sender import PushSender
 from lapor.push.vapid import load_vapid
 from lapor.worker.loop import Worker
 from lapor.worker.notifier import Notifier
-from lapor.worker.transactions import TransactionRunner, transaction_runner
+from lapor.worker.transactions import TransactionRunner, worker_runner
 
 log = logging.getLogger("lapor.worker")
 
@@ -30,7 +30,7 @@ async def run_worker(settings: Settings, *, burst: bool = False) -> int:
     worker sends no pushes."""
     await asyncio.to_thread(lambda: settings.signing_key)  # photo names are keyed with it; fails here
     vapid = None if burst else await asyncio.to_thread(load_vapid, settings)  # a bad key fails here
-    runner = transaction_runner(settings.resolved_database_url)
+    runner = worker_runner(settings)
     redis = connect(settings.redis_url)
     worker = Worker(settings, redis, runner, burst=burst)
     notifying = None if vapid is None else asyncio.create_task(_notify(settings, vapid, runner, worker))
@@ -103,6 +103,10 @@ async def print_status(settings: Settings, echo: Callable[[str], object]) -> Non
     echo(f"live workers:            {len(stats.live_workers)}")
     for name in stats.live_workers:
         echo(f"  {name}")
+    echo(f"photos pending:          {stats.photos.pending}")
+    echo(f"photo failures:          {stats.photos.failures}")
+    if stats.photos.error:
+        echo(f"  photo storage failing (last at {stats.photos.error_at}): {stats.photos.error}")
 
 
 async def print_dead_letters(settings: Settings, echo: Callable[[str], object], *, limit: int) -> None:

@@ -37,6 +37,7 @@ from lapor.config import Settings
 from lapor.domain.events import ReportEvent
 from lapor.push import plan
 from lapor.push.sender import PushSender, Result
+from lapor.worker.backoff import DB_RETRY_FIRST_SECONDS, Backoff, delay
 from lapor.worker.loop import is_transient
 from lapor.worker.transactions import TransactionRunner
 
@@ -76,14 +77,14 @@ class Notifier:
     async def run(self, stopping: asyncio.Event) -> None:
         """Send pushes until ``stopping`` is set; the entry in hand is finished first."""
         await consumer.ensure_group(self.redis)
-        backoff = 0.05
+        outage = Backoff(base=DB_RETRY_FIRST_SECONDS, cap=self.settings.worker_db_retry_max_seconds)
         while not stopping.is_set():
             try:
                 entries = await self._next_entries()
                 if entries:
                     await self._handle(entries)
                 await self._send_due_retries()
-                backoff = 0.05
+                outage.reset()
             except (RedisConnectionError, RedisTimeoutError) as exc:
                 log.warning("notifier: Redis unavailable (%s); retrying in 1s", exc)
                 await asyncio.sleep(1)
@@ -92,8 +93,7 @@ class Notifier:
                     raise
                 # The database is down: the entry stays pending and is reclaimed later.
                 log.warning("notifier: database unavailable (%s); retrying", type(exc).__name__)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self.settings.worker_db_retry_max_seconds)
+                await asyncio.sleep(outage.next())
 
     async def _next_entries(self) -> list[Entry]:
         now = time.monotonic()
@@ -205,9 +205,9 @@ class Notifier:
         self.sent += len(sent)
 
     def _delay(self, attempt: int, result: Result) -> float:
-        """Exponential backoff from 1 s, at most ``LAPOR_PUSH_RETRY_MAX_SECONDS``; a push service's
-        Retry-After is honoured within that bound."""
-        backoff = _FIRST_RETRY_SECONDS * 2 ** (attempt - 1)
+        """Exponential backoff with jitter (``worker/backoff.py``) from 1 s, at most
+        ``LAPOR_PUSH_RETRY_MAX_SECONDS``; a push service's Retry-After is honoured within that bound."""
+        backoff = delay(attempt, base=_FIRST_RETRY_SECONDS, cap=self.settings.push_retry_max_seconds)
         if result.retry_after is not None:
             backoff = max(backoff, result.retry_after)
         return float(min(backoff, self.settings.push_retry_max_seconds))

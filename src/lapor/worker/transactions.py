@@ -14,6 +14,7 @@ from typing import Protocol, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from lapor.config import Settings
 from lapor.store.engine import create_engine, create_sessionmaker, create_sync_sqlite_engine, is_sqlite
 
 T = TypeVar("T")
@@ -46,8 +47,14 @@ class _ThreadRunner:
 
 
 class _AsyncRunner:
-    def __init__(self, url: str, pool_size: int) -> None:
-        self._engine = create_engine(url, writer=True, pool_size=pool_size)
+    def __init__(self, url: str, pool_size: int, statement_timeout_ms: int, lock_timeout_ms: int) -> None:
+        self._engine = create_engine(
+            url,
+            writer=True,
+            pool_size=pool_size,
+            statement_timeout_ms=statement_timeout_ms,
+            lock_timeout_ms=lock_timeout_ms,
+        )
         self._sessions = create_sessionmaker(self._engine)
 
     async def run(self, work: Callable[[Session], T]) -> T:
@@ -58,7 +65,23 @@ class _AsyncRunner:
         await self._engine.dispose()
 
 
-def transaction_runner(database_url: str, *, pool_size: int = 2) -> TransactionRunner:
+def transaction_runner(
+    database_url: str, *, pool_size: int = 2, statement_timeout_ms: int = 0, lock_timeout_ms: int = 0
+) -> TransactionRunner:
+    """The timeouts apply to PostgreSQL sessions only (0: none); see ``store.engine.create_engine``."""
     if is_sqlite(database_url):
         return _ThreadRunner(database_url)
-    return _AsyncRunner(database_url, pool_size)
+    return _AsyncRunner(database_url, pool_size, statement_timeout_ms, lock_timeout_ms)
+
+
+def worker_runner(settings: Settings) -> TransactionRunner:
+    """The runner a worker process uses: its database, with the configured session timeouts.
+
+    Three connections: the command loop, the notifier and the photo stage each hold one at most.
+    """
+    return transaction_runner(
+        settings.resolved_database_url,
+        pool_size=3,
+        statement_timeout_ms=settings.database_statement_timeout_ms,
+        lock_timeout_ms=settings.database_lock_timeout_ms,
+    )

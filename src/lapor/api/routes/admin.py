@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from lapor.api.deps import AdminDep, RedisDep
 from lapor.api.errors import NotFound, ValidationFailed, error_responses
@@ -16,12 +16,22 @@ from lapor.broker.streamids import is_stream_id
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 
 
+class PhotoStage(BaseModel):
+    pending: int = Field(description="Photos of stored reports not rendered yet")
+    failures: int = Field(description="Failed attempts at rendering so far (storage errors)")
+    error: str | None = Field(
+        description="The last storage error, naming the directory; null once a photo renders"
+    )
+    error_at: str | None
+
+
 class BrokerStatus(BaseModel):
     waiting: int
     pending: int
     pending_per_consumer: dict[str, int]
     dead_letters: int
     live_workers: list[str]
+    photos: PhotoStage
 
 
 class DeadLetterItem(BaseModel):
@@ -54,6 +64,12 @@ async def status(user: AdminDep, redis: RedisDep) -> BrokerStatus:
         pending_per_consumer=stats.pending_per_consumer,
         dead_letters=stats.dead_letters,
         live_workers=stats.live_workers,
+        photos=PhotoStage(
+            pending=stats.photos.pending,
+            failures=stats.photos.failures,
+            error=stats.photos.error,
+            error_at=stats.photos.error_at,
+        ),
     )
 
 

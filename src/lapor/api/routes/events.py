@@ -104,6 +104,7 @@ async def report_events(
             "status": view["status"],
             "at": view["updated_at"],
             "note": None,
+            "photo_status": view.get("photo_status"),
         }
 
     hub: EventHub = request.app.state.hub

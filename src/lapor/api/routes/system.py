@@ -132,6 +132,19 @@ class _Snapshot(Collector):
         yield GaugeMetricFamily(
             "lapor_workers_live", "Workers with a live heartbeat", value=len(s.live_workers)
         )
+        yield GaugeMetricFamily(
+            "lapor_photos_pending", "Photos of stored reports not rendered yet", value=s.photos.pending
+        )
+        yield CounterMetricFamily(
+            "lapor_photo_failures",
+            "Failed attempts at rendering a photo (storage errors), all workers",
+            value=s.photos.failures,
+        )
+        yield GaugeMetricFamily(
+            "lapor_photo_storage_failing",
+            "1 while the last attempt at a photo failed on storage (see /api/admin/status)",
+            value=1 if s.photos.error else 0,
+        )
         buckets, cumulative = [], 0
         for bound in (*[str(b) for b in LATENCY_BUCKETS], "+Inf"):
             cumulative += int(self.latency.get(bound, 0))

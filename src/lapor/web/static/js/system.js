@@ -61,9 +61,21 @@
     setStat("live_workers", status.live_workers.length);
     document.querySelector('[data-alert="dead_letters"]').classList.toggle("s-stat-alert", status.dead_letters > 0);
     document.querySelector('[data-alert="no_workers"]').classList.toggle("s-stat-alert", !status.live_workers.length);
+    showPhotos(status.photos);
     renderConsumers(status);
     live.dataset.state = "live";
     text.textContent = config.texts.updated.replace("{time}", clock.format(new Date()));
+  }
+
+  function showPhotos(photos) {
+    setStat("photos_pending", photos.pending);
+    setStat("photo_failures", photos.failures);
+    document.querySelector('[data-alert="photo_error"]').classList.toggle("s-stat-alert", Boolean(photos.error));
+    var notice = document.getElementById("photo-error");
+    notice.hidden = !photos.error;
+    notice.textContent = photos.error
+      ? config.texts.photo_error.replace("{at}", photos.error_at || "").replace("{error}", photos.error)
+      : "";
   }
 
   function failure(message) {

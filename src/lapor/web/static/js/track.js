@@ -9,13 +9,13 @@ import { pushSupported, subscribeTo } from "./push.js";
 const data = JSON.parse(document.getElementById("track-data").textContent);
 const texts = data.texts;
 const STEPS = ["queued", "pending", "in_progress", "resolved"];
-const EVENT_TYPES = ["status", "comment", "priority", "assignment", "refused"];
+const EVENT_TYPES = ["status", "comment", "priority", "assignment", "refused", "photo"];
 
 const state = {
   status: data.status,
   updatedAt: data.updated_at,
   photoShown: Boolean(data.photo_url),
-  photoPending: Boolean(data.photo_pending),
+  photoStatus: data.photo_status || "none", // none, pending, ready, unusable
   seen: new Set(),
   lastEventId: null,
   source: null,
@@ -126,7 +126,7 @@ function setAssignee(name) {
 function showPhoto(photoUrl, thumbnailUrl) {
   if (!photoUrl || state.photoShown) return;
   state.photoShown = true;
-  state.photoPending = false;
+  state.photoStatus = "ready";
   const link = document.createElement("a");
   link.className = "photo__link";
   link.href = photoUrl;
@@ -139,6 +139,23 @@ function showPhoto(photoUrl, thumbnailUrl) {
   caption.textContent = texts.photo_open;
   link.append(image, caption);
   $("photo-body").replaceChildren(link);
+  $("photo-card").hidden = false;
+}
+
+/** The photo's state changed (a `photo` event, or a fresh read): rendered, or unusable and why. */
+function setPhotoStatus(photoStatus, reason) {
+  if (!photoStatus || photoStatus === state.photoStatus || state.photoShown) return;
+  state.photoStatus = photoStatus;
+  if (photoStatus === "ready") {
+    resync(); // the event does not carry the photo's address; the report does
+    return;
+  }
+  if (photoStatus !== "unusable") return;
+  const message = document.createElement("p");
+  message.className = "photo__unusable";
+  message.id = "photo-unusable";
+  message.textContent = reason ? fill(texts.photo_unusable, { reason }) : texts.photo_unusable_plain;
+  $("photo-body").replaceChildren(message);
   $("photo-card").hidden = false;
 }
 
@@ -170,6 +187,8 @@ function entryText(entry) {
       return entry.note ? fill(t.assignment, { name: entry.note }) : t.unassigned;
     case "comment":
       return t.comment;
+    case "photo":
+      return t.photo;
     default:
       return entry.kind;
   }
@@ -186,7 +205,7 @@ function timelineItem(entry) {
   what.className = "timeline__what";
   what.textContent = entryText(entry);
   item.append(what);
-  if (entry.note && (entry.kind === "comment" || entry.kind === "status")) {
+  if (entry.note && (entry.kind === "comment" || entry.kind === "status" || entry.kind === "photo")) {
     const note = document.createElement("p");
     note.className = "timeline__note";
     note.textContent = entry.note;
@@ -269,10 +288,9 @@ async function resync() {
   setAssignee(view.assignee);
   showDescription(view.description);
   showPhoto(view.photo_url, view.thumbnail_url);
-  if (view.status !== "queued" && !view.photo_url && state.photoPending) {
-    // Stored without its photo (the worker could not use it; the timeline says why).
-    state.photoPending = false;
-    $("photo-card").hidden = true;
+  if (view.photo_status === "unusable") {
+    const why = [...(view.timeline || [])].reverse().find((entry) => entry.kind === "photo");
+    setPhotoStatus("unusable", why ? why.note : null);
   }
 }
 
@@ -295,20 +313,22 @@ function onEvent(message) {
   if (message.lastEventId) state.lastEventId = message.lastEventId;
   if (!event.event_id) {
     // The snapshot that starts a stream: catch up if anything changed since the page was made.
-    if (event.status !== state.status || millis(event.at) !== millis(state.updatedAt)) resync();
+    const photoChanged = event.photo_status && event.photo_status !== state.photoStatus;
+    if (event.status !== state.status || millis(event.at) !== millis(state.updatedAt) || photoChanged) resync();
     return;
   }
   if (state.seen.has(event.event_id)) return; // a redelivered command: already shown
   state.seen.add(event.event_id);
   if (event.type === "refused") return;
   if (event.at) state.updatedAt = event.at;
-  appendEntry(entryOfEvent(event));
+  // A rendered photo is shown, not told; an unusable one gets a timeline entry saying why.
+  if (event.type !== "photo" || event.photo_status === "unusable") appendEntry(entryOfEvent(event));
   if (event.type === "status" && event.status) {
     setStatus(event.status, { live: true, note: event.note });
   }
   if (event.type === "priority" && event.priority) setPriority(event.priority);
   if (event.type === "assignment") setAssignee(event.note);
-  if (state.photoPending && event.status && event.status !== "queued") resync();
+  if (event.type === "photo") setPhotoStatus(event.photo_status, event.note);
 }
 
 function connect() {
