@@ -288,7 +288,11 @@ async def test_cross_site_requests_with_the_cookie_are_refused_but_bearer_tokens
     report_id = await submitted(client, drain)
     csrf = await page_sign_in(client)
     change = {"status": "in_progress"}
-    for headers in ({"Origin": EVIL}, {"Sec-Fetch-Site": "cross-site"}, {"Origin": "null"}):
+    for headers in (
+        {"Origin": EVIL},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Origin": "null", "Sec-Fetch-Site": "same-site"},
+    ):
         refused = await client.patch(
             f"/api/reports/{report_id}", json=change, headers={"X-CSRF-Token": csrf, **headers}
         )
@@ -315,6 +319,14 @@ async def test_cross_site_requests_with_the_cookie_are_refused_but_bearer_tokens
         headers={"X-CSRF-Token": csrf, "Origin": BASE_URL, "Sec-Fetch-Site": "same-origin"},
     )
     assert same.status_code == 202
+    # Our pages send Referrer-Policy: no-referrer, so the browser posts their forms with
+    # "Origin: null"; its Sec-Fetch-Site says they are ours.
+    own_form = await client.post(
+        f"/staff/reports/{report_id}/change",
+        data={"priority": "emergency", "csrf_token": csrf},
+        headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"},
+    )
+    assert own_form.status_code == 303, own_form.text
 
     # A bearer token is not sent by a browser on its own: no Origin check, no CSRF token.
     async with httpx.AsyncClient(transport=client._transport, base_url=BASE_URL) as script:

@@ -171,7 +171,8 @@ async def test_resolving_takes_a_note_and_both_timelines_read_oldest_first(
     # The student's page (open all along) and a fresh load of it tell the same story in the same order.
     await expect(student.locator("#status-badge")).to_have_text("Selesai", timeout=SLOW)
     await expect(student.locator("#timeline > li").last).to_contain_text("Stop kontak diganti")
-    fresh: Page = await new_page()
+    # A fresh load in the student's browser (which holds the tracking token: the timeline is theirs).
+    fresh: Page = await student.context.new_page()
     await fresh.goto(f"/r/{report_id}")
     items = fresh.locator("#timeline > li")
     await expect(items.first).to_contain_text("Laporan diterima dan masuk antrean")

@@ -85,13 +85,19 @@ def cross_site(request: Request) -> bool:
     ``Sec-Fetch-Site: cross-site`` is the browser's own verdict; ``Origin`` is compared with the
     host the request was sent to (host and port only: behind a proxy that ends TLS the scheme the
     app sees may differ from the page's). A request without either header (curl, old browsers)
-    is not refused here: the CSRF token still is required.
+    is not refused here, nor one with ``Origin: null`` alone: the CSRF token still is required.
     """
-    if request.headers.get("sec-fetch-site", "").lower() == "cross-site":
+    fetch_site = request.headers.get("sec-fetch-site", "").lower()
+    if fetch_site == "cross-site":
         return True
     origin = request.headers.get("origin")
     if origin is None:
         return False
+    if origin == "null":
+        # Our pages send ``Referrer-Policy: no-referrer``, under which a browser posts a form with
+        # ``Origin: null``: then only its ``Sec-Fetch-Site`` can tell (an old browser sends none,
+        # and its CSRF token decides).
+        return fetch_site not in ("", "same-origin")
     return _origin_host(origin) != request.headers.get("host", "").lower()
 
 
@@ -100,7 +106,7 @@ def same_origin(request: Request) -> bool:
     if request.headers.get("sec-fetch-site", "").lower() == "same-origin":
         return True
     origin = request.headers.get("origin")
-    return origin is not None and not cross_site(request)
+    return origin not in (None, "null") and not cross_site(request)
 
 
 def ensure_csrf_cookie(request: Request, response: Response) -> None:
