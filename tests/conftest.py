@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from lapor.api.app import create_app
 from lapor.broker.client import connect
 from lapor.config import Settings
+from lapor.domain.categories import DEFAULT_CATEGORIES
 from lapor.store.engine import create_engine
 from lapor.store.migrate import upgrade
 from lapor.worker.loop import Worker
@@ -102,6 +103,9 @@ async def _clean_database(url: str) -> None:
         for table in _CLEAN_TABLES:
             await conn.execute(text(f"DELETE FROM {table}"))
         await conn.execute(text("UPDATE status_counts SET count = 0"))
+        # Categories a test added (the defaults come with the migration and stay).
+        defaults = ", ".join(f"'{slug}'" for slug, _id, _en in DEFAULT_CATEGORIES)
+        await conn.execute(text(f"DELETE FROM categories WHERE slug NOT IN ({defaults})"))
     await engine.dispose()
 
 
