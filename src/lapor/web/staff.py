@@ -9,26 +9,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from lapor.api import lookup
-from lapor.api.deps import REDIS_ERRORS, LanguageDep, RedisDep, SessionDep, SettingsDep, staff_from_token
-from lapor.api.errors import DATABASE_ERRORS, LaporError, NotFound, ServiceUnavailable, TooManyRequests
-from lapor.api.routes.reports import actor_of, send
-from lapor.api.views import iso_utc, public_report
 from lapor.auth import revocation
 from lapor.auth.signin import sign_in
 from lapor.auth.tokens import TokenClaims
-from lapor.broker import events
+from lapor.broker import event_stream
 from lapor.broker.stats import broker_stats
 from lapor.config import Settings
 from lapor.domain.commands import AddComment, UpdateReport
 from lapor.domain.enums import OPEN_STATUSES, Priority, Role, Status
 from lapor.domain.transitions import next_statuses
-from lapor.i18n import translate
-from lapor.store import queries
-from lapor.store.models import ProcessedCommand, User
-from lapor.web.contact import contact_links
-from lapor.web.render import render
-from lapor.web.security import (
+from lapor.errors import DATABASE_ERRORS, LaporError, NotFound, ServiceUnavailable, TooManyRequests
+from lapor.http.deps import REDIS_ERRORS, LanguageDep, RedisDep, SessionDep, SettingsDep, staff_from_token
+from lapor.http.security import (
     CSRF_FIELD,
     SESSION_COOKIE,
     cross_site,
@@ -37,6 +29,14 @@ from lapor.web.security import (
     session_claims,
     start_session,
 )
+from lapor.i18n import translate
+from lapor.services import lookup
+from lapor.services.reports import actor_of, send
+from lapor.services.views import iso_utc, public_report
+from lapor.store import queries
+from lapor.store.models import ProcessedCommand, User
+from lapor.web.contact import contact_links
+from lapor.web.render import render
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -201,7 +201,7 @@ async def dashboard(
         return render(request, "staff_login.html", {"error": None, "username": ""})
     # The event cursor is read before the rows: the page's stream resumes from it, so a change
     # committed while the page was being built still reaches it.
-    cursor = await events.last_event_id(redis)
+    cursor = await event_stream.last_event_id(redis)
     return render(
         request,
         "staff_dashboard.html",
@@ -327,7 +327,7 @@ async def report_detail(
 ) -> Response:
     if user is None:
         return RedirectResponse("/staff", status_code=303)
-    cursor = await events.last_event_id(redis)  # before the read: see dashboard()
+    cursor = await event_stream.last_event_id(redis)  # before the read: see dashboard()
     try:
         report = await lookup.report_view(session, redis, report_id, language=language, staff=True)
     except NotFound:
