@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -32,9 +32,10 @@ from lapor.http.security import (
 from lapor.i18n import translate
 from lapor.services import lookup
 from lapor.services.reports import actor_of, send
-from lapor.services.views import iso_utc, public_report
+from lapor.services.sla import is_overdue
+from lapor.services.views import as_time, iso_utc, public_report
 from lapor.store import queries
-from lapor.store.models import ProcessedCommand, User
+from lapor.store.models import User
 from lapor.web.contact import contact_links
 from lapor.web.render import render
 
@@ -60,26 +61,6 @@ async def page_staff(
 
 
 PageStaff = Annotated[User | None, Depends(page_staff)]
-
-
-def sla_hours(settings: Settings, priority: str) -> float:
-    return {
-        Priority.EMERGENCY.value: settings.sla_emergency_hours,
-        Priority.MEDIUM.value: settings.sla_medium_hours,
-    }.get(priority, settings.sla_normal_hours)
-
-
-def is_overdue(view: dict[str, Any], settings: Settings, now: datetime) -> bool:
-    if Status(view["status"]) not in OPEN_STATUSES:
-        return False
-    return bool(as_time(view["created_at"]) + timedelta(hours=sla_hours(settings, view["priority"])) < now)
-
-
-def as_time(value: datetime | str) -> datetime:
-    """A stored time (aware) or a queued view's ISO string, as an aware datetime."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def age_text(since: datetime, now: datetime, language: str) -> str:
@@ -371,7 +352,7 @@ async def sent_outcome(session: SessionDep, command_id: str, language: str) -> d
     except ValueError:
         return None
     try:
-        stored = await session.get(ProcessedCommand, command_id)
+        stored = await queries.processed_command(session, command_id=command_id)
     except DATABASE_ERRORS:
         stored = None
     if stored is None:
