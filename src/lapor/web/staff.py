@@ -15,7 +15,6 @@ from lapor.auth.tokens import TokenClaims
 from lapor.broker import event_stream
 from lapor.broker.stats import broker_stats
 from lapor.config import Settings
-from lapor.domain.commands import AddComment, UpdateReport
 from lapor.domain.enums import OPEN_STATUSES, Priority, Role, Status
 from lapor.domain.transitions import next_statuses
 from lapor.errors import DATABASE_ERRORS, LaporError, NotFound, ServiceUnavailable, TooManyRequests
@@ -31,7 +30,7 @@ from lapor.http.security import (
 )
 from lapor.i18n import translate
 from lapor.services import lookup
-from lapor.services.reports import actor_of, send
+from lapor.services.reports import send_change, send_comment
 from lapor.services.sla import is_overdue
 from lapor.services.views import as_time, iso_utc, public_report
 from lapor.store import queries
@@ -397,19 +396,20 @@ async def change(
     fields = await _staff_form(request, user, settings)
     if fields is None or user is None:
         return render(request, "forbidden.html", status_code=403)
-    report_id = await lookup.require_report(session, redis, report_id)
     status = fields.get("status") or None
     priority = fields.get("priority") or None
-    command = UpdateReport(
-        report_id=report_id,
-        actor=actor_of(user),
+    command = await send_change(
+        session,
+        redis,
+        settings,
+        user,
+        report_id,
         status=Status(status) if status in {s.value for s in Status} - {Status.QUEUED.value} else None,
         priority=Priority(priority) if priority in {p.value for p in Priority} else None,
         assignee=fields["assignee"][:64] if "assignee" in fields else None,
         note=(fields.get("note") or "").strip()[:2000] or None,
     )
-    await send(redis, command, settings)
-    return RedirectResponse(f"/staff/reports/{report_id}?sent={command.command_id}", status_code=303)
+    return RedirectResponse(f"/staff/reports/{command.report_id}?sent={command.command_id}", status_code=303)
 
 
 @router.post("/reports/{report_id}/comment")
@@ -424,13 +424,12 @@ async def comment(
     fields = await _staff_form(request, user, settings)
     if fields is None or user is None:
         return render(request, "forbidden.html", status_code=403)
-    report_id = await lookup.require_report(session, redis, report_id)
     body = (fields.get("body") or "").strip()[:4000]
     if not body:
+        report_id = await lookup.require_report(session, redis, report_id)
         return RedirectResponse(f"/staff/reports/{report_id}", status_code=303)
-    command = AddComment(report_id=report_id, actor=actor_of(user), body=body)
-    await send(redis, command, settings)
-    return RedirectResponse(f"/staff/reports/{report_id}?sent={command.command_id}", status_code=303)
+    command = await send_comment(session, redis, settings, user, report_id, body)
+    return RedirectResponse(f"/staff/reports/{command.report_id}?sent={command.command_id}", status_code=303)
 
 
 @router.get("/system")

@@ -24,7 +24,6 @@ from lapor.api.routes.reports import (
     TrackingTokenHeader,
 )
 from lapor.broker.stats import broker_stats
-from lapor.domain.commands import UpdateReport
 from lapor.domain.enums import Priority, Status
 from lapor.errors import ValidationFailed
 from lapor.http.deps import (
@@ -39,7 +38,7 @@ from lapor.http.errors import error_responses
 from lapor.http.submission import accept_submission, read_fields
 from lapor.i18n import translate
 from lapor.services import intake, lookup
-from lapor.services.reports import actor_of, send
+from lapor.services.reports import send_change
 from lapor.services.views import iso_utc, photo_urls
 from lapor.store import queries
 
@@ -231,9 +230,8 @@ async def lapor_set_status(
     redis: RedisDep,
     settings: SettingsDep,
 ) -> dict[str, str]:
-    report_id = await lookup.require_report(session, redis, report_id)
-    command = UpdateReport(report_id=report_id, actor=actor_of(user), status=SEED_STATUS[change.status])
-    return await send(redis, command, settings)
+    command = await send_change(session, redis, settings, user, report_id, status=SEED_STATUS[change.status])
+    return {"command_id": command.command_id}
 
 
 @router.get(

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from lapor.config import Settings
-from lapor.domain.commands import Actor, AddComment, UpdateReport
+from lapor.domain.commands import Actor, UpdateReport
 from lapor.domain.enums import Priority, Role, Status
 from lapor.domain.fields import NoNul
 from lapor.errors import (
@@ -23,7 +23,7 @@ from lapor.http.deps import LanguageDep, OptionalStaffDep, RedisDep, SessionDep,
 from lapor.http.errors import error_responses, language_of
 from lapor.http.submission import accept_submission, read_fields
 from lapor.services import intake, lookup
-from lapor.services.reports import actor_of, send
+from lapor.services.reports import send, send_change, send_comment
 from lapor.services.views import ReportDetail, ReportPage, public_report
 from lapor.store import queries
 
@@ -238,16 +238,18 @@ async def change_report(
 ) -> dict[str, str]:
     if change.status is None and change.priority is None and change.assignee is None and not change.note:
         raise ValidationFailed([("request", "error.nothing_to_change", {})])
-    report_id = await lookup.require_report(session, redis, report_id)
-    command = UpdateReport(
-        report_id=report_id,
-        actor=actor_of(user),
+    command = await send_change(
+        session,
+        redis,
+        settings,
+        user,
+        report_id,
         status=Status(change.status) if change.status else None,
         priority=change.priority,
         assignee=change.assignee,
         note=change.note or None,
     )
-    return await send(redis, command, settings)
+    return {"command_id": command.command_id}
 
 
 class CommentIn(BaseModel):
@@ -271,10 +273,8 @@ async def comment(
     redis: RedisDep,
     settings: SettingsDep,
 ) -> dict[str, str]:
-    report_id = await lookup.require_report(session, redis, report_id)
-    return await send(
-        redis, AddComment(report_id=report_id, actor=actor_of(user), body=comment.body), settings
-    )
+    command = await send_comment(session, redis, settings, user, report_id, comment.body)
+    return {"command_id": command.command_id}
 
 
 class ReopenIn(BaseModel):
