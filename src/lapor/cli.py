@@ -120,7 +120,7 @@ def api(host: str | None, port: int | None, workers: int | None) -> None:
         loop=Loops.uvloop,
         http=HTTPModes.http1,
         # A client that has not sent its headers in time is disconnected by granian; a slow body
-        # is the app's to time out (api/slow_clients.py).
+        # is the app's to time out (http/slow_clients.py).
         http1_settings=HTTP1Settings(header_read_timeout=round(settings.http_header_timeout_seconds * 1000)),
         websockets=False,
         log_level=LogLevels.info,
