@@ -56,6 +56,7 @@ lint: install-dev
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 pytest: install-dev
 	$(BIN)/pytest
@@ -96,4 +97,4 @@ format: install-dev
 	$(BIN)/ruff check --fix src tests bench scripts
 
 clean:
-	rm -rf $(VENV) $(UV_VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(UV_VENV) .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

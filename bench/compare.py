@@ -170,7 +170,7 @@ def main() -> None:
     uv_lapor_port, uv_hello_port = free_port(), free_port()
     uvicorn = [PY, "-m", "uvicorn", "--workers", "2", "--loop", "uvloop", "--http", "httptools"]
     uvicorn += ["--no-access-log", "--log-level", "warning"]
-    uv_lapor_args = [*uvicorn, "--factory", "lapor.api.app:create_app", "--port", str(uv_lapor_port)]
+    uv_lapor_args = [*uvicorn, "--factory", "lapor.app:create_app", "--port", str(uv_lapor_port)]
     uv_hello_args = [*uvicorn, "bench.hello_app:app", "--port", str(uv_hello_port)]
 
     # Phase 1, intake alone (producers only: what the workers would do is measured in phase 2).

@@ -56,7 +56,7 @@ async def submit(app: Any, body: bytes) -> None:
 
 
 async def run(n: int, batches: int) -> None:
-    from lapor.api.app import create_app
+    from lapor.app import create_app
     from lapor.broker.client import connect
     from lapor.config import Settings
     from lapor.store.migrate import upgrade

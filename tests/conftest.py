@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from lapor.api.app import create_app
+from lapor.app import create_app
 from lapor.broker.client import connect
 from lapor.config import Settings
 from lapor.domain.categories import DEFAULT_CATEGORIES

@@ -11,7 +11,7 @@ import httpx
 from granian.utils.proxies import wrap_asgi_with_proxy_headers
 from redis.asyncio import Redis
 
-from lapor.api.app import create_app
+from lapor.app import create_app
 from lapor.broker import keys
 from lapor.config import Settings
 from lapor.i18n import translate

@@ -11,11 +11,11 @@ from typing import Any
 import httpx
 from redis.asyncio import Redis
 
-from lapor.api.intake import hash_tracking_token
 from lapor.broker import keys
 from lapor.config import Settings
 from lapor.domain.commands import CreateReport
 from lapor.media import store
+from lapor.services.intake import hash_tracking_token
 from tests.factories import as_reporter, jpeg_with_exif, png_bytes, report_fields, submit
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lapor.api.categories import CategoryCache
+from lapor.services.categories import CategoryCache
 from lapor.store.engine import create_sessionmaker
 from lapor.store.models import Category
 from tests.factories import both_backends

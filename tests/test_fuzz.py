@@ -31,10 +31,10 @@ from hypothesis import strategies as st
 from redis.asyncio import Redis
 from schemathesis import checks
 
-from lapor.api.app import create_app
-from lapor.auth.passwords import hash_password
+from lapor.app import create_app
 from lapor.auth.tokens import TokenClaims, issue_token, password_fingerprint
 from lapor.config import Settings
+from lapor.credentials.passwords import hash_password
 from lapor.store import queries, users
 from lapor.store.engine import create_engine, create_sessionmaker
 from tests.factories import PASSWORD, StaffUser, both_backends, png_bytes, report_fields, submit

@@ -18,10 +18,10 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from lapor.api import forms
 from lapor.broker import keys
-from lapor.broker.intake import _SUBMIT
+from lapor.broker.intake_script import _SUBMIT
 from lapor.broker.pipe import ScriptPipe, _Incomplete, encode, parse
+from lapor.http import forms
 from tests.factories import jpeg_with_exif, report_fields, submit
 
 BOUNDARY = b"lapor-test-boundary"

@@ -17,13 +17,13 @@ from redis.asyncio import Redis
 from sqlalchemy import delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lapor.api.app import create_app
-from lapor.api.categories import CategoryCache
-from lapor.api.intake import INLINE_HASH_MAX_BYTES, address_scope
+from lapor.app import create_app
 from lapor.broker import keys
-from lapor.broker.intake import RateLimit
+from lapor.broker.intake_script import RateLimit
 from lapor.broker.pipe import ScriptPipe
 from lapor.config import Settings
+from lapor.services.categories import CategoryCache
+from lapor.services.intake import INLINE_HASH_MAX_BYTES, address_scope
 from lapor.store.models import Category
 from tests.factories import jpeg_with_exif, report_fields
 

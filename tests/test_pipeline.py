@@ -12,8 +12,8 @@ from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lapor.api import lookup
 from lapor.broker import keys
+from lapor.services import lookup
 from lapor.store.engine import create_sessionmaker
 from lapor.store.models import ProcessedCommand, Report, StatusCount
 from lapor.store.queries import get_report

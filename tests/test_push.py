@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lapor.api.app import create_app
+from lapor.app import create_app
 from lapor.broker import keys
 from lapor.config import Settings
 from lapor.push.sender import PushSender

@@ -19,7 +19,7 @@ import pytest
 from redis import Redis as SyncRedis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from lapor.api.app import create_app
+from lapor.app import create_app
 from lapor.config import Settings
 from tests.live import free_port
 

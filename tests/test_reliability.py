@@ -161,7 +161,7 @@ async def test_locked_database_is_waited_out_and_intake_keeps_accepting(
 async def test_database_down_keeps_intake_and_staff_changes_flowing(
     make_settings: Callable[..., Settings], redis: Redis, technician: StaffUser
 ) -> None:
-    from lapor.api.app import create_app
+    from lapor.app import create_app
 
     # A PostgreSQL that does not answer (nothing listens on port 1).
     settings = make_settings("postgresql+asyncpg://postgres@127.0.0.1:1/test")
@@ -189,7 +189,7 @@ async def test_database_down_keeps_intake_and_staff_changes_flowing(
 async def test_a_database_that_never_answers_does_not_hold_up_start_or_intake(
     make_settings: Callable[..., Settings], redis: Redis
 ) -> None:
-    from lapor.api.app import create_app
+    from lapor.app import create_app
 
     connections: list[asyncio.StreamWriter] = []
 

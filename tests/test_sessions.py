@@ -17,10 +17,10 @@ import pytest
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
-from lapor.api.app import create_app
-from lapor.auth.secret_key import load_or_create
+from lapor.app import create_app
 from lapor.auth.tokens import TokenClaims, issue_token
 from lapor.config import DEVELOPMENT_SECRET, Settings
+from lapor.credentials.secret_key import load_or_create
 from lapor.i18n import translate
 from lapor.store.users import add_user
 from tests.factories import PASSWORD, StaffUser, report_fields

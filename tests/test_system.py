@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from lapor.api.app import create_app
+from lapor.app import create_app
 from lapor.config import Settings
 from tests.factories import report_fields
 from tests.live import live_api

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from lapor.api.intake import derive_title
 from lapor.broker.streamids import is_stream_id, stream_id_key
 from lapor.i18n import negotiate, translate
 from lapor.media import store
+from lapor.services.intake import derive_title
 from lapor.store.queries import InvalidCursor, decode_cursor
 
 

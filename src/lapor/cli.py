@@ -18,8 +18,8 @@ from pydantic import ValidationError
 from redis.exceptions import RedisError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from lapor.auth.secret_key import SecretKeyError
 from lapor.config import Settings
+from lapor.credentials.secret_key import SecretKeyError
 from lapor.push.vapid import VapidKeyError
 
 T = TypeVar("T")
@@ -111,7 +111,7 @@ def api(host: str | None, port: int | None, workers: int | None) -> None:
     # Measured against uvicorn with uvloop and httptools on the same 2 workers: see
     # docs/benchmarks.md ("Server stack").
     Granian(
-        "lapor.api.served:create_served_app",
+        "lapor.served:create_served_app",
         factory=True,
         address=host or settings.host,
         port=port,
@@ -120,7 +120,7 @@ def api(host: str | None, port: int | None, workers: int | None) -> None:
         loop=Loops.uvloop,
         http=HTTPModes.http1,
         # A client that has not sent its headers in time is disconnected by granian; a slow body
-        # is the app's to time out (api/slow_clients.py).
+        # is the app's to time out (http/slow_clients.py).
         http1_settings=HTTP1Settings(header_read_timeout=round(settings.http_header_timeout_seconds * 1000)),
         websockets=False,
         log_level=LogLevels.info,

@@ -14,8 +14,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from lapor.auth.secret_key import load_or_create as load_or_create_secret_key
-from lapor.auth.secret_key import weakness as secret_key_weakness
+from lapor.credentials.secret_key import load_or_create as load_or_create_secret_key
+from lapor.credentials.secret_key import weakness as secret_key_weakness
 
 # The key earlier versions used when none was set. It is published, so it is refused everywhere:
 # anyone could sign a staff token with it.

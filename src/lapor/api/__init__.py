@@ -1,1 +1,1 @@
-"""The producer: validates, stores photo bytes, appends commands, answers at once; reads for queries."""
+"""The JSON API: routes that parse a request, call a service and answer (the app factory is lapor.app)."""

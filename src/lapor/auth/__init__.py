@@ -1,1 +1,1 @@
-"""Staff accounts: password hashing and signed access tokens."""
+"""Staff sign-in as a service: signed access tokens, revocations, the sign-in check and its throttle."""

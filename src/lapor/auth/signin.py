@@ -8,10 +8,10 @@ from __future__ import annotations
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lapor.api.errors import TooManyRequests, Unauthorized
-from lapor.auth.passwords import verify_password_off_loop
 from lapor.auth.throttle import Limits, SignInThrottle
 from lapor.config import Settings
+from lapor.credentials.passwords import verify_password_off_loop
+from lapor.errors import TooManyRequests, Unauthorized
 from lapor.store import queries
 from lapor.store.models import User
 

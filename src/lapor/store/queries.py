@@ -13,7 +13,7 @@ from sqlalchemy import Select, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lapor.domain.enums import Priority, Status
-from lapor.store.models import Category, Report, StatusCount, TimelineEntry, User
+from lapor.store.models import Category, ProcessedCommand, Report, StatusCount, TimelineEntry, User
 
 SortOrder = Literal["newest", "oldest", "priority"]
 
@@ -201,3 +201,9 @@ async def display_names(session: AsyncSession, *, user_ids: set[int]) -> dict[in
 async def status_counts(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(select(StatusCount.status, StatusCount.count))
     return {status: count for status, count in rows.all()}
+
+
+async def processed_command(session: AsyncSession, *, command_id: str) -> ProcessedCommand | None:
+    """What a worker recorded when it applied this command (its events, a refusal among them); None
+    while no worker has applied it yet."""
+    return await session.get(ProcessedCommand, command_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from lapor.auth.passwords import hash_password
+from lapor.credentials.passwords import hash_password
 from lapor.domain.commands import utcnow
 from lapor.store.engine import create_engine, create_sessionmaker
 from lapor.store.models import User

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, JSONResponse, Response
 
-from lapor.api.deps import LanguageDep
+from lapor.http.deps import LanguageDep
 from lapor.i18n import translate
 from lapor.web.render import STATIC
 

@@ -10,10 +10,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from lapor.api.errors import language_of
 from lapor.config import Settings
+from lapor.http.errors import language_of
+from lapor.http.security import CSRF_FIELD, csrf_token, ensure_csrf_cookie
 from lapor.i18n import translate
-from lapor.web.security import CSRF_FIELD, csrf_token, ensure_csrf_cookie
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"

@@ -3,32 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from lapor.api import lookup
-from lapor.api.deps import REDIS_ERRORS, LanguageDep, RedisDep, SessionDep, SettingsDep, staff_from_token
-from lapor.api.errors import DATABASE_ERRORS, LaporError, NotFound, ServiceUnavailable, TooManyRequests
-from lapor.api.routes.reports import actor_of, send
-from lapor.api.views import iso_utc, public_report
 from lapor.auth import revocation
 from lapor.auth.signin import sign_in
 from lapor.auth.tokens import TokenClaims
-from lapor.broker import events
+from lapor.broker import event_stream
 from lapor.broker.stats import broker_stats
 from lapor.config import Settings
-from lapor.domain.commands import AddComment, UpdateReport
 from lapor.domain.enums import OPEN_STATUSES, Priority, Role, Status
 from lapor.domain.transitions import next_statuses
-from lapor.i18n import translate
-from lapor.store import queries
-from lapor.store.models import ProcessedCommand, User
-from lapor.web.contact import contact_links
-from lapor.web.render import render
-from lapor.web.security import (
+from lapor.errors import DATABASE_ERRORS, LaporError, NotFound, ServiceUnavailable, TooManyRequests
+from lapor.http.deps import REDIS_ERRORS, LanguageDep, RedisDep, SessionDep, SettingsDep, staff_from_token
+from lapor.http.security import (
     CSRF_FIELD,
     SESSION_COOKIE,
     cross_site,
@@ -37,6 +28,15 @@ from lapor.web.security import (
     session_claims,
     start_session,
 )
+from lapor.i18n import translate
+from lapor.services import lookup
+from lapor.services.reports import send_change, send_comment
+from lapor.services.sla import is_overdue
+from lapor.services.views import as_time, iso_utc, public_report
+from lapor.store import queries
+from lapor.store.models import User
+from lapor.web.contact import contact_links
+from lapor.web.render import render
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -60,26 +60,6 @@ async def page_staff(
 
 
 PageStaff = Annotated[User | None, Depends(page_staff)]
-
-
-def sla_hours(settings: Settings, priority: str) -> float:
-    return {
-        Priority.EMERGENCY.value: settings.sla_emergency_hours,
-        Priority.MEDIUM.value: settings.sla_medium_hours,
-    }.get(priority, settings.sla_normal_hours)
-
-
-def is_overdue(view: dict[str, Any], settings: Settings, now: datetime) -> bool:
-    if Status(view["status"]) not in OPEN_STATUSES:
-        return False
-    return bool(as_time(view["created_at"]) + timedelta(hours=sla_hours(settings, view["priority"])) < now)
-
-
-def as_time(value: datetime | str) -> datetime:
-    """A stored time (aware) or a queued view's ISO string, as an aware datetime."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def age_text(since: datetime, now: datetime, language: str) -> str:
@@ -201,7 +181,7 @@ async def dashboard(
         return render(request, "staff_login.html", {"error": None, "username": ""})
     # The event cursor is read before the rows: the page's stream resumes from it, so a change
     # committed while the page was being built still reaches it.
-    cursor = await events.last_event_id(redis)
+    cursor = await event_stream.last_event_id(redis)
     return render(
         request,
         "staff_dashboard.html",
@@ -327,7 +307,7 @@ async def report_detail(
 ) -> Response:
     if user is None:
         return RedirectResponse("/staff", status_code=303)
-    cursor = await events.last_event_id(redis)  # before the read: see dashboard()
+    cursor = await event_stream.last_event_id(redis)  # before the read: see dashboard()
     try:
         report = await lookup.report_view(session, redis, report_id, language=language, staff=True)
     except NotFound:
@@ -371,7 +351,7 @@ async def sent_outcome(session: SessionDep, command_id: str, language: str) -> d
     except ValueError:
         return None
     try:
-        stored = await session.get(ProcessedCommand, command_id)
+        stored = await queries.processed_command(session, command_id=command_id)
     except DATABASE_ERRORS:
         stored = None
     if stored is None:
@@ -416,19 +396,20 @@ async def change(
     fields = await _staff_form(request, user, settings)
     if fields is None or user is None:
         return render(request, "forbidden.html", status_code=403)
-    report_id = await lookup.require_report(session, redis, report_id)
     status = fields.get("status") or None
     priority = fields.get("priority") or None
-    command = UpdateReport(
-        report_id=report_id,
-        actor=actor_of(user),
+    command = await send_change(
+        session,
+        redis,
+        settings,
+        user,
+        report_id,
         status=Status(status) if status in {s.value for s in Status} - {Status.QUEUED.value} else None,
         priority=Priority(priority) if priority in {p.value for p in Priority} else None,
         assignee=fields["assignee"][:64] if "assignee" in fields else None,
         note=(fields.get("note") or "").strip()[:2000] or None,
     )
-    await send(redis, command, settings)
-    return RedirectResponse(f"/staff/reports/{report_id}?sent={command.command_id}", status_code=303)
+    return RedirectResponse(f"/staff/reports/{command.report_id}?sent={command.command_id}", status_code=303)
 
 
 @router.post("/reports/{report_id}/comment")
@@ -443,13 +424,12 @@ async def comment(
     fields = await _staff_form(request, user, settings)
     if fields is None or user is None:
         return render(request, "forbidden.html", status_code=403)
-    report_id = await lookup.require_report(session, redis, report_id)
     body = (fields.get("body") or "").strip()[:4000]
     if not body:
+        report_id = await lookup.require_report(session, redis, report_id)
         return RedirectResponse(f"/staff/reports/{report_id}", status_code=303)
-    command = AddComment(report_id=report_id, actor=actor_of(user), body=body)
-    await send(redis, command, settings)
-    return RedirectResponse(f"/staff/reports/{report_id}?sent={command.command_id}", status_code=303)
+    command = await send_comment(session, redis, settings, user, report_id, body)
+    return RedirectResponse(f"/staff/reports/{command.report_id}?sent={command.command_id}", status_code=303)
 
 
 @router.get("/system")

@@ -10,16 +10,17 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from lapor.api import intake, lookup
-from lapor.api.deps import LanguageDep, RedisDep, SessionDep, SettingsDep
-from lapor.api.errors import LaporError, NotFound, PayloadTooLarge, ValidationFailed, field_label
-from lapor.api.routes.reports import read_fields
-from lapor.api.views import iso_utc
 from lapor.config import Settings
 from lapor.domain.enums import Priority, Status
+from lapor.errors import LaporError, NotFound, PayloadTooLarge, ValidationFailed
+from lapor.http.deps import LanguageDep, RedisDep, SessionDep, SettingsDep
+from lapor.http.errors import field_label
+from lapor.http.security import CSRF_FIELD, csrf_valid
+from lapor.http.submission import accept_submission, read_fields
 from lapor.i18n import LANGUAGES, translate
+from lapor.services import intake, lookup
+from lapor.services.views import iso_utc
 from lapor.web.render import render
-from lapor.web.security import CSRF_FIELD, csrf_valid
 
 router = APIRouter(include_in_schema=False)
 
@@ -78,21 +79,13 @@ async def submit_form(
     if not csrf_valid(request, settings, fields.get(CSRF_FIELD)):
         errors = {"form": translate("error.csrf", language)}
         return await _form_page(request, language, values=values, errors=errors, status_code=403)
-    if getattr(request.state, "photo_too_large", False):  # see lapor.web.form_overflow
+    if getattr(request.state, "photo_too_large", False):  # see lapor.http.form_overflow
         return await _photo_too_large(request, language, settings, values)
     try:
         submission = intake.parse_submission(fields)
         photo = intake.check_photo(raw_photo, settings)
-        submitted = await intake.accept_report(
-            submission,
-            photo,
-            settings=settings,
-            redis=redis,
-            categories=request.app.state.categories,
-            pipe=request.app.state.intake_pipe,
-            client_host=request.client.host if request.client else None,
-            idempotency_key=fields.get("idempotency_key") or None,
-            language=language,
+        submitted = await accept_submission(
+            request, submission, photo, fields.get("idempotency_key") or None, language
         )
     except ValidationFailed as exc:
         errors = {

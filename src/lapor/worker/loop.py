@@ -21,7 +21,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from lapor.broker import consumer, events, keys
+from lapor.broker import consumer, event_stream, keys
 from lapor.broker.consumer import Entry
 from lapor.broker.stats import LATENCY_BUCKETS
 from lapor.config import Settings
@@ -239,7 +239,7 @@ class Worker:
         """
         async with self.redis.pipeline(transaction=False) as pipe:
             for _entry, command, outcome in applied:
-                events.append(pipe, outcome.events, maxlen=self.settings.events_maxlen)
+                event_stream.append(pipe, outcome.events, maxlen=self.settings.events_maxlen)
                 if isinstance(command, CreateReport):
                     pipe.delete(keys.queued_view(command.report_id))
             entry_ids = [entry.entry_id for entry, _command, _outcome in applied]

@@ -26,7 +26,7 @@ from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
-from lapor.broker import events, keys
+from lapor.broker import event_stream, keys
 from lapor.config import Settings
 from lapor.domain.commands import utcnow
 from lapor.domain.enums import PhotoStatus, Priority, Status, TimelineKind
@@ -224,7 +224,7 @@ class PhotoStage:
         )
         async with self.redis.pipeline(transaction=False) as pipe:
             if event is not None:
-                events.append(pipe, [event], maxlen=self.settings.events_maxlen)
+                event_stream.append(pipe, [event], maxlen=self.settings.events_maxlen)
             pipe.hdel(keys.PHOTO_STAGE, "error", "error_at")  # storage works again
             pipe.hincrby(keys.PHOTO_STAGE, "rendered" if ready else "unusable", 1)
             await pipe.execute()

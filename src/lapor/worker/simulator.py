@@ -12,8 +12,8 @@ import logging
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from lapor.broker import events
-from lapor.broker.intake import send_command
+from lapor.broker import event_stream
+from lapor.broker.intake_script import send_command
 from lapor.domain.commands import Actor, UpdateReport
 from lapor.domain.enums import Role, Status
 
@@ -24,11 +24,11 @@ SIMULATED_TECHNICIAN = Actor(role=Role.TECHNICIAN, name="Teknisi simulasi")
 
 async def simulate_repairs(redis: Redis, *, delay_seconds: float) -> None:
     """Forever: each report that becomes ``pending`` from ``queued`` is started, then resolved."""
-    last_id = await events.last_event_id(redis)
+    last_id = await event_stream.last_event_id(redis)
     repairs: set[asyncio.Task[None]] = set()
     while True:
         try:
-            batch = await events.read_after(redis, last_id, count=100, block_ms=5000)
+            batch = await event_stream.read_after(redis, last_id, count=100, block_ms=5000)
         except RedisError as exc:
             log.warning("simulator: Redis unavailable (%s)", exc)
             await asyncio.sleep(1)

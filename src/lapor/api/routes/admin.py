@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from lapor.api.deps import AdminDep, RedisDep
-from lapor.api.errors import NotFound, ValidationFailed, error_responses
 from lapor.broker.deadletters import list_dead_letters, replay
 from lapor.broker.stats import broker_stats
 from lapor.broker.streamids import is_stream_id
+from lapor.errors import NotFound, ValidationFailed
+from lapor.http.deps import AdminDep, RedisDep
+from lapor.http.errors import error_responses
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 

@@ -8,7 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from lapor.api.deps import (
+from lapor.auth import revocation
+from lapor.auth.signin import sign_in
+from lapor.auth.tokens import TokenClaims, issue_token, password_fingerprint
+from lapor.domain.fields import NoNul
+from lapor.errors import ServiceUnavailable
+from lapor.http.deps import (
     REDIS_ERRORS,
     RedisDep,
     SessionDep,
@@ -17,12 +22,8 @@ from lapor.api.deps import (
     StaffSession,
     StaffSessionDep,
 )
-from lapor.api.errors import ServiceUnavailable, error_responses
-from lapor.api.fields import NoNul
-from lapor.auth import revocation
-from lapor.auth.signin import sign_in
-from lapor.auth.tokens import TokenClaims, issue_token, password_fingerprint
-from lapor.web.security import end_session
+from lapor.http.errors import error_responses
+from lapor.http.security import end_session
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 

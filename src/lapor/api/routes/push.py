@@ -13,13 +13,15 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from lapor.api import intake, lookup
-from lapor.api.deps import LanguageDep, RedisDep, SessionDep, SettingsDep, StaffDep
-from lapor.api.errors import Forbidden, ValidationFailed, error_responses
-from lapor.api.routes.reports import CommandAccepted, send
+from lapor.api.routes.reports import CommandAccepted
 from lapor.config import Settings
 from lapor.domain.commands import PushKeys, SubscribePush, SubscribeStaffPush, Unsubscribe
+from lapor.errors import Forbidden, ValidationFailed
+from lapor.http.deps import LanguageDep, RedisDep, SessionDep, SettingsDep, StaffDep
+from lapor.http.errors import error_responses
 from lapor.push.safety import MAX_ENDPOINT_LENGTH, UnsafeEndpoint, check_endpoint
+from lapor.services import intake, lookup
+from lapor.services.reports import send
 
 router = APIRouter(prefix="/api", tags=["push"])
 

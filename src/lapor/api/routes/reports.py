@@ -8,38 +8,26 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
-from starlette.datastructures import UploadFile
 
-from lapor.api import forms, intake, lookup
-from lapor.api.deps import LanguageDep, OptionalStaffDep, RedisDep, SessionDep, SettingsDep, StaffDep
-from lapor.api.errors import (
+from lapor.config import Settings
+from lapor.domain.commands import Actor, UpdateReport
+from lapor.domain.enums import Priority, Role, Status
+from lapor.domain.fields import NoNul
+from lapor.errors import (
     Forbidden,
     NotFound,
-    ServiceUnavailable,
     Unauthorized,
-    UnsupportedMediaType,
     ValidationFailed,
-    error_responses,
-    language_of,
-    parse_json,
 )
-from lapor.api.fields import NoNul
-from lapor.api.views import ReportDetail, ReportPage, public_report
-from lapor.broker.intake import send_command
-from lapor.config import Settings
-from lapor.domain.commands import Actor, AddComment, AnyCommand, UpdateReport
-from lapor.domain.enums import Priority, Role, Status
+from lapor.http.deps import LanguageDep, OptionalStaffDep, RedisDep, SessionDep, SettingsDep, StaffDep
+from lapor.http.errors import error_responses, language_of
+from lapor.http.submission import accept_submission, read_fields
+from lapor.services import intake, lookup
+from lapor.services.reports import send, send_change, send_comment
+from lapor.services.views import ReportDetail, ReportPage, public_report
 from lapor.store import queries
-from lapor.store.models import User
 
 router = APIRouter(prefix="/api", tags=["reports"])
-
-_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
-_MAX_FILES = 2
-_MAX_FIELDS = 30
-
 
 TRIMMED = "Text is stripped of surrounding whitespace before its length is checked."
 
@@ -122,43 +110,6 @@ _IDEMPOTENCY_PARAMETER: dict[str, Any] = {
 }
 
 
-def actor_of(user: User) -> Actor:
-    return Actor(role=Role(user.role), name=user.display_name, user_id=user.id)
-
-
-async def read_fields(
-    request: Request, settings: Settings, *, photo_field: str = "photo"
-) -> tuple[dict[str, Any], bytes | None]:
-    """The submitted fields and the photo's raw bytes (if any), from a form or a JSON body."""
-    header = request.headers.get("content-type", "")
-    content_type = header.split(";", 1)[0].strip().lower()
-    if content_type == "multipart/form-data":
-        # Our own parser (lapor.api.forms), same results as request.form() at a fraction of the
-        # cost. The body-limit middleware has already bounded the body at max_body_bytes.
-        boundary, charset = forms.multipart_boundary(header)
-        return forms.parse_multipart(
-            await request.body(),
-            boundary,
-            charset,
-            file_field=photo_field,
-            max_files=_MAX_FILES,
-            max_fields=_MAX_FIELDS,
-        )
-    if content_type in _FORM_TYPES:
-        async with request.form(max_files=_MAX_FILES, max_fields=_MAX_FIELDS) as form:
-            fields = {key: value for key, value in form.items() if isinstance(value, str)}
-            upload = form.get(photo_field)
-            # At most one byte over the limit is read: enough to know it is too large.
-            data = await upload.read(settings.max_photo_bytes + 1) if isinstance(upload, UploadFile) else None
-        return fields, data or None
-    if content_type == "application/json" or content_type.endswith("+json"):
-        body = parse_json(await request.body())
-        if not isinstance(body, dict):
-            raise ValidationFailed([("request", "error.bad_json", {})])
-        return body, None
-    raise UnsupportedMediaType("error.unsupported_media_type")
-
-
 @router.post(
     "/reports",
     status_code=202,
@@ -172,24 +123,12 @@ async def submit_report(request: Request) -> JSONResponse:
     # app and the request, rather than through parameters that FastAPI resolves and validates on
     # every call. The header is documented in the operation's parameters (_IDEMPOTENCY_PARAMETER).
     idempotency_key = request.headers.get("idempotency-key")
-    state = request.app.state
-    settings: Settings = state.settings
-    redis: Redis = state.redis
+    settings: Settings = request.app.state.settings
     language = language_of(request)
     fields, raw_photo = await read_fields(request, settings)
     submission = intake.parse_submission(fields)
     photo = intake.check_photo(raw_photo, settings)
-    submitted = await intake.accept_report(
-        submission,
-        photo,
-        settings=settings,
-        redis=redis,
-        categories=request.app.state.categories,
-        pipe=request.app.state.intake_pipe,
-        client_host=request.client.host if request.client else None,
-        idempotency_key=idempotency_key,
-        language=language,
-    )
+    submitted = await accept_submission(request, submission, photo, idempotency_key, language)
     answer = submitted.answer
     return JSONResponse(answer, status_code=202, headers={"Location": answer["links"]["self"]})
 
@@ -299,16 +238,18 @@ async def change_report(
 ) -> dict[str, str]:
     if change.status is None and change.priority is None and change.assignee is None and not change.note:
         raise ValidationFailed([("request", "error.nothing_to_change", {})])
-    report_id = await lookup.require_report(session, redis, report_id)
-    command = UpdateReport(
-        report_id=report_id,
-        actor=actor_of(user),
+    command = await send_change(
+        session,
+        redis,
+        settings,
+        user,
+        report_id,
         status=Status(change.status) if change.status else None,
         priority=change.priority,
         assignee=change.assignee,
         note=change.note or None,
     )
-    return await send(redis, command, settings)
+    return {"command_id": command.command_id}
 
 
 class CommentIn(BaseModel):
@@ -332,10 +273,8 @@ async def comment(
     redis: RedisDep,
     settings: SettingsDep,
 ) -> dict[str, str]:
-    report_id = await lookup.require_report(session, redis, report_id)
-    return await send(
-        redis, AddComment(report_id=report_id, actor=actor_of(user), body=comment.body), settings
-    )
+    command = await send_comment(session, redis, settings, user, report_id, comment.body)
+    return {"command_id": command.command_id}
 
 
 class ReopenIn(BaseModel):
@@ -367,12 +306,3 @@ async def reopen(
         note=body.note or None,
     )
     return await send(redis, command, settings)
-
-
-async def send(redis: Redis, command: AnyCommand, settings: Settings) -> dict[str, str]:
-    """Put a command on the stream; 503 if Redis cannot take it."""
-    try:
-        await send_command(redis, command, wait_aof=settings.redis_wait_aof)
-    except (RedisError, OSError) as exc:
-        raise ServiceUnavailable("error.broker_unavailable") from exc
-    return {"command_id": command.command_id}

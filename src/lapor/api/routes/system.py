@@ -13,11 +13,11 @@ from prometheus_client.registry import Collector
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from lapor.api.deps import LanguageDep, RedisDep, SettingsDep
-from lapor.api.errors import NotFound
-from lapor.api.metrics import exposition
 from lapor.broker import keys
 from lapor.broker.stats import LATENCY_BUCKETS, BrokerStats, broker_stats
+from lapor.errors import NotFound
+from lapor.http.deps import LanguageDep, RedisDep, SettingsDep
+from lapor.http.metrics import exposition
 from lapor.media import store
 
 router = APIRouter(tags=["system"])

@@ -43,7 +43,7 @@ function photoProblem(file) {
   return null;
 }
 
-/** The same rules as the API (src/lapor/api/intake.py): {field: message}. */
+/** The same rules as the API (src/lapor/services/intake.py): {field: message}. */
 function validate() {
   const errors = {};
   const name = value("reporter_name");

@@ -20,12 +20,13 @@ from pydantic import BaseModel, Field, ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from lapor.api.views import iso_utc
-from lapor.broker import events, keys
+from lapor.broker import event_stream as broker_events
+from lapor.broker import keys
 from lapor.broker.streamids import STREAM_ID_PATTERN, stream_id_key
 from lapor.domain.enums import PhotoStatus, Priority, Status
 from lapor.domain.events import EventType, ReportEvent, ReportView, Visibility, for_audience
 from lapor.i18n import MESSAGES, translate
+from lapor.services.views import iso_utc
 
 log = logging.getLogger("lapor.sse")
 
@@ -82,8 +83,8 @@ class EventHub:
         while not self._stopped:
             try:
                 if last_id == "$":
-                    last_id = await events.last_event_id(self._redis)
-                batch = await events.read_after(self._redis, last_id, count=500, block_ms=5000)
+                    last_id = await broker_events.last_event_id(self._redis)
+                batch = await broker_events.read_after(self._redis, last_id, count=500, block_ms=5000)
             except (RedisError, OSError) as exc:
                 if self._stopped:
                     return
@@ -203,7 +204,7 @@ async def backlog(
     found: list[tuple[str, dict[str, Any]]] = []
     cursor = after_id
     while True:
-        chunk = await events.read_after(redis, cursor, count=1000)
+        chunk = await broker_events.read_after(redis, cursor, count=1000)
         if not chunk:
             return found, trimmed
         for entry_id, fields in chunk:
@@ -242,7 +243,7 @@ async def event_stream(
         if start_id is None or trimmed:
             # No cursor (a first visit) or a cursor older than the stream keeps: start from the
             # current state, stamped with the newest event id so the next reconnect resumes there.
-            newest = await events.last_event_id(redis)
+            newest = await broker_events.last_event_id(redis)
             pending = []
             state = await snapshot() if snapshot is not None else None
             if state is not None:

@@ -19,7 +19,7 @@ import logging
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lapor.api.errors import language_of
+from lapor.http.errors import language_of
 from lapor.i18n import translate
 
 log = logging.getLogger("lapor.api")

@@ -7,7 +7,7 @@ from typing import TypeVar
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
-NUL_ERROR = "text_nul"
+from lapor.errors import NUL_ERROR
 
 _T = TypeVar("_T")
 

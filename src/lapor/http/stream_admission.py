@@ -18,8 +18,8 @@ import anyio
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from lapor.api.errors import TooManyRequests
 from lapor.broker import keys
+from lapor.errors import TooManyRequests
 
 log = logging.getLogger("lapor.sse")
 

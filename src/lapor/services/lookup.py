@@ -10,11 +10,11 @@ from typing import Any
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lapor.api.errors import DATABASE_ERRORS, NotFound
-from lapor.api.intake import hash_tracking_token
-from lapor.api.views import project_view, public_report
 from lapor.broker import keys
 from lapor.domain.events import Visibility
+from lapor.errors import DATABASE_ERRORS, NotFound
+from lapor.services.intake import hash_tracking_token
+from lapor.services.views import project_view, public_report
 from lapor.store import queries
 from lapor.store.models import Report
 

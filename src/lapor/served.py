@@ -5,7 +5,7 @@ from __future__ import annotations
 from granian.utils.proxies import wrap_asgi_with_proxy_headers
 from starlette.types import ASGIApp
 
-from lapor.api.app import create_app
+from lapor.app import create_app
 from lapor.config import Settings
 from lapor.runtime import freeze_startup_heap
 

@@ -14,20 +14,20 @@ from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
 from lapor import __version__
-from lapor.api.categories import CategoryCache
-from lapor.api.errors import error_responses, install_error_handlers
-from lapor.api.middleware import BodyLimitMiddleware, MetricsMiddleware, SecurityHeadersMiddleware
-from lapor.api.routes import admin, auth, events, push, reports, seed, system
-from lapor.api.slow_clients import SlowBodyMiddleware
-from lapor.api.sse import EventHub
-from lapor.api.stream_admission import StreamAdmission
+from lapor.api.routes import admin, auth, event_streams, legacy, push, reports, system
 from lapor.broker.client import connect
-from lapor.broker.intake import check_wait_aof_supported, intake_pipe, warm_intake
+from lapor.broker.intake_script import check_wait_aof_supported, intake_pipe, warm_intake
 from lapor.config import Settings
+from lapor.http.errors import error_responses, install_error_handlers
+from lapor.http.form_overflow import FormOverflowMiddleware
+from lapor.http.middleware import BodyLimitMiddleware, MetricsMiddleware, SecurityHeadersMiddleware
+from lapor.http.slow_clients import SlowBodyMiddleware
+from lapor.http.sse import EventHub
+from lapor.http.stream_admission import StreamAdmission
 from lapor.push.vapid import load_vapid, public_key
+from lapor.services.categories import CategoryCache
 from lapor.store.engine import create_engine, create_sessionmaker
 from lapor.web import pwa, staff, student
-from lapor.web.form_overflow import FormOverflowMiddleware
 from lapor.web.render import STATIC
 
 log = logging.getLogger("lapor.api")
@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics_registry = CollectorRegistry(auto_describe=True)
     install_error_handlers(app)
-    for module in (reports, events, push, auth, admin, seed, system):
+    for module in (reports, event_streams, push, auth, admin, legacy, system):
         app.include_router(module.router, responses=error_responses())  # any route may fail with a 500
     for page_module in (student, staff, pwa):
         app.include_router(page_module.router)

@@ -16,8 +16,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from lapor.api import intake, lookup
-from lapor.api.deps import (
+from lapor.api.routes.reports import (
+    SUBMIT_CONTENT_TYPES,
+    TRIMMED,
+    CommandAccepted,
+    IdempotencyKey,
+    TrackingTokenHeader,
+)
+from lapor.broker.stats import broker_stats
+from lapor.domain.enums import Priority, Status
+from lapor.errors import ValidationFailed
+from lapor.http.deps import (
     LanguageDep,
     OptionalStaffDep,
     OriginalApiStaffDep,
@@ -25,22 +34,12 @@ from lapor.api.deps import (
     SessionDep,
     SettingsDep,
 )
-from lapor.api.errors import ValidationFailed, error_responses
-from lapor.api.routes.reports import (
-    SUBMIT_CONTENT_TYPES,
-    TRIMMED,
-    CommandAccepted,
-    IdempotencyKey,
-    TrackingTokenHeader,
-    actor_of,
-    read_fields,
-    send,
-)
-from lapor.api.views import iso_utc, photo_urls
-from lapor.broker.stats import broker_stats
-from lapor.domain.commands import UpdateReport
-from lapor.domain.enums import Priority, Status
+from lapor.http.errors import error_responses
+from lapor.http.submission import accept_submission, read_fields
 from lapor.i18n import translate
+from lapor.services import intake, lookup
+from lapor.services.reports import send_change
+from lapor.services.views import iso_utc, photo_urls
 from lapor.store import queries
 
 router = APIRouter(prefix="/api", tags=["seed compatibility"])
@@ -174,17 +173,7 @@ async def lapor(
         raise ValidationFailed(
             [(SEED_FIELD.get(f, f), key, params) for f, key, params in exc.problems]
         ) from exc
-    submitted = await intake.accept_report(
-        submission,
-        photo,
-        settings=settings,
-        redis=redis,
-        categories=request.app.state.categories,
-        pipe=request.app.state.intake_pipe,
-        client_host=request.client.host if request.client else None,
-        idempotency_key=idempotency_key,
-        language=language,
-    )
+    submitted = await accept_submission(request, submission, photo, idempotency_key, language)
     body = {
         "message": translate("seed.accepted", language),
         "id_laporan": submitted.answer["id"],
@@ -241,9 +230,8 @@ async def lapor_set_status(
     redis: RedisDep,
     settings: SettingsDep,
 ) -> dict[str, str]:
-    report_id = await lookup.require_report(session, redis, report_id)
-    command = UpdateReport(report_id=report_id, actor=actor_of(user), status=SEED_STATUS[change.status])
-    return await send(redis, command, settings)
+    command = await send_change(session, redis, settings, user, report_id, status=SEED_STATUS[change.status])
+    return {"command_id": command.command_id}
 
 
 @router.get(

@@ -12,14 +12,13 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lapor.api.errors import DATABASE_ERRORS, Forbidden, ServiceUnavailable, Unauthorized, language_of
 from lapor.auth import revocation
 from lapor.auth.tokens import InvalidToken, TokenClaims, password_fingerprint, read_token
 from lapor.config import Settings
 from lapor.domain.enums import Role
-from lapor.store import queries
-from lapor.store.models import User
-from lapor.web.security import (
+from lapor.errors import DATABASE_ERRORS, Forbidden, ServiceUnavailable, Unauthorized
+from lapor.http.errors import language_of
+from lapor.http.security import (
     CSRF_HEADER,
     SAFE_METHODS,
     SESSION_COOKIE,
@@ -27,6 +26,8 @@ from lapor.web.security import (
     csrf_valid,
     same_origin,
 )
+from lapor.store import queries
+from lapor.store.models import User
 
 log = logging.getLogger("lapor.api")
 

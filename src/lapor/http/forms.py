@@ -26,7 +26,7 @@ import re
 
 from python_multipart.multipart import parse_options_header
 
-from lapor.api.errors import LaporError
+from lapor.errors import LaporError
 
 MAX_FIELD_BYTES = 1024 * 1024  # Starlette's max_part_size for a text field
 MAX_HEADER_BLOCK = 8 * 1024  # a part's headers; browsers send two lines of about 100 bytes

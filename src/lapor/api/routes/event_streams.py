@@ -8,12 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
-from lapor.api import lookup
-from lapor.api.deps import LanguageDep, RedisDep, SettingsDep, StaffDep, optional_staff_session
-from lapor.api.errors import DATABASE_ERRORS, NotFound, ValidationFailed, error_responses
-from lapor.api.sse import EventHub, event_schema, event_stream
-from lapor.api.stream_admission import StreamAdmission
 from lapor.broker.streamids import STREAM_ID_PATTERN, is_stream_id
+from lapor.errors import DATABASE_ERRORS, NotFound, ValidationFailed
+from lapor.http.deps import LanguageDep, RedisDep, SettingsDep, StaffDep, optional_staff_session
+from lapor.http.errors import error_responses
+from lapor.http.sse import EventHub, event_schema, event_stream
+from lapor.http.stream_admission import StreamAdmission
+from lapor.services import lookup
 
 router = APIRouter(prefix="/api", tags=["events"])
 

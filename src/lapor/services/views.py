@@ -80,6 +80,13 @@ def iso_utc(at: datetime) -> str:
     return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def as_time(value: datetime | str) -> datetime:
+    """A stored time (aware) or a queued view's ISO string, as an aware datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 def report_links(report_id: str) -> dict[str, str]:
     return {"self": f"/api/reports/{report_id}", "events": f"/api/reports/{report_id}/events"}
 

@@ -16,17 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from lapor.api.categories import CategoryCache
-from lapor.api.errors import (
-    PayloadTooLarge,
-    ServiceUnavailable,
-    TooManyRequests,
-    ValidationFailed,
-    validation_problems,
-)
-from lapor.api.fields import NoNul
-from lapor.api.views import queued_report, report_links
-from lapor.broker.intake import (
+from lapor.broker.intake_script import (
     BacklogFull,
     DurabilityError,
     Idempotency,
@@ -41,8 +31,18 @@ from lapor.broker.pipe import ScriptPipe
 from lapor.config import Settings
 from lapor.domain.commands import CreateReport, new_id
 from lapor.domain.enums import Priority, Status
+from lapor.domain.fields import NoNul
+from lapor.errors import (
+    PayloadTooLarge,
+    ServiceUnavailable,
+    TooManyRequests,
+    ValidationFailed,
+    validation_problems,
+)
 from lapor.media import store
 from lapor.media.images import PhotoError, sniff
+from lapor.services.categories import CategoryCache
+from lapor.services.views import queued_report, report_links
 
 log = logging.getLogger("lapor.api")
 

@@ -9,7 +9,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lapor.api.slow_clients import DISCARD_LIMIT_BYTES, discard_body
+from lapor.http.slow_clients import DISCARD_LIMIT_BYTES, discard_body
 from lapor.i18n import negotiate, translate
 
 
@@ -169,7 +169,7 @@ class MetricsMiddleware:
     """Counts requests and their duration per route template, and the open event streams.
 
     Under ``lapor api`` the values live in files shared by its processes (prometheus_client's
-    multiprocess mode), so one scrape sees them all: see ``lapor.api.metrics``.
+    multiprocess mode), so one scrape sees them all: see ``lapor.http.metrics``.
     """
 
     def __init__(self, app: ASGIApp, *, registry: CollectorRegistry) -> None:

@@ -1,0 +1,1 @@
+"""Secrets below everything else: password hashes and the signing key file (config reads the key)."""

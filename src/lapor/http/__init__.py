@@ -1,0 +1,1 @@
+"""HTTP plumbing both surfaces share: dependencies, errors as answers, middleware, sessions, forms."""
