@@ -48,6 +48,9 @@ class Result:
     persisted_at: dict[str, float] = field(default_factory=dict)  # marker -> epoch seconds
     copies: dict[str, int] = field(default_factory=dict)  # marker -> rows found
     rss_mib: dict[str, float] = field(default_factory=dict)
+    # Lapor renders photos after storing the report: seconds from the end of the load until every
+    # acknowledged report's photo was ready (None: not measured, or not all ready in time).
+    photos_ready_s: float | None = None
 
     def acknowledged(self) -> list[Request]:
         return [r for r in self.requests if r.outcome == "acknowledged"]
@@ -75,6 +78,7 @@ class Result:
             "persist_p99_ms": _pct(e2e, 99),
             "lost": lost,
             "duplicated": duplicated,
+            **({} if self.photos_ready_s is None else {"photos_ready_s": self.photos_ready_s}),
             **{f"rss_{name}_mib": value for name, value in self.rss_mib.items()},
         }
 
@@ -164,6 +168,18 @@ def persisted_lapor(database_url: str, run_markers: set[str]) -> tuple[dict[str,
     return _tally(((desc.rsplit(" ", 1)[-1], _epoch(at)) for desc, at in rows), run_markers)
 
 
+def photos_not_ready(database_url: str) -> int:
+    """Reports of this benchmark whose photo is not rendered yet (pending, or not stored at all)."""
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        waiting = conn.scalar(
+            text("SELECT count(*) FROM reports WHERE description LIKE :p AND photo_status = 'pending'"),
+            {"p": "%laporan uji %"},
+        )
+    engine.dispose()
+    return int(waiting or 0)
+
+
 def persisted_seed(database_file: str, run_markers: set[str]) -> tuple[dict[str, float], dict[str, int]]:
     try:
         reports = json.loads(Path(database_file).read_text())
@@ -215,7 +231,20 @@ async def run_load(
             break
         await asyncio.sleep(0.1)
     drain = max(0.0, max(persisted_at.values(), default=drain_start) - (requests[0].sent + wall))
-    return Result(system, requests, wall, drain, persisted_at, copies)
+    result = Result(system, requests, wall, drain, persisted_at, copies)
+    if system == "lapor" and photo:
+        result.photos_ready_s = await _photos_ready_after(store, requests[0].sent + wall, drain_timeout)
+    return result
+
+
+async def _photos_ready_after(database_url: str, load_end: float, timeout: float) -> float | None:
+    """Seconds after the load ended until no report of the run waits for its photo."""
+    deadline = time.time() + timeout
+    while photos_not_ready(database_url):
+        if time.time() > deadline:
+            return None
+        await asyncio.sleep(0.2)
+    return max(0.0, time.time() - load_end)
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:

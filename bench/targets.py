@@ -17,6 +17,8 @@ WORKER_PHOTOS_PER_S = 100.0  # one worker process, each report with a photo
 SSE_P99_MS = 250.0  # 1,000 clients on one API process
 LIST_QUERY_P95_MS = 50.0  # at 1,000,000 reports
 PHOTO_BACKLOG_PERSIST_MS = 1000.0  # an ordinary report, its 202 to stored, with 20 big PNGs queued ahead
+PHASE2_PHOTO_RATIO_OVER_SEED = 1.0  # make bench phase 2 with photos: accepted per second, Lapor/seed
+PHOTOS_READY_AFTER_LOAD_S = 60.0  # every photo of phase 2 ready, counted from the end of the load
 
 
 def verdict(what: str, value: float, limit: float, unit: str, *, at_least: bool = False) -> bool:
