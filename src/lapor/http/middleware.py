@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from lapor.http.raw_answers import send_error
 from lapor.http.slow_clients import DISCARD_LIMIT_BYTES, discard_body
 from lapor.i18n import negotiate, translate
 
@@ -86,26 +86,8 @@ class BodyLimitMiddleware:
         headers = dict(scope["headers"])
         lang = negotiate(headers.get(b"accept-language", b"").decode("latin-1"), _cookie(headers, "lang"))
         max_mb = round(self.max_bytes / (1024 * 1024))
-        body = json.dumps(
-            {
-                "error": {
-                    "code": "payload_too_large",
-                    "message": translate("error.too_large", lang, max_mb=max_mb),
-                }
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        message = translate("error.too_large", lang, max_mb=max_mb)
+        await send_error(send, status=413, code="payload_too_large", message=message)
 
 
 def _cookie(headers: dict[bytes, bytes], name: str) -> str | None:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lapor.http.errors import language_of
+from lapor.http.raw_answers import send_error
 from lapor.i18n import translate
 
 log = logging.getLogger("lapor.api")
@@ -98,19 +98,7 @@ async def _request_timeout(scope: Scope, send: Send) -> None:
     request = Request(scope)
     log.info("request body too slow on %s %s: answered 408", request.method, request.url.path)
     message = translate("error.request_timeout", language_of(request))
-    body = json.dumps({"error": {"code": "request_timeout", "message": message}}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 408,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await send_error(send, status=408, code="request_timeout", message=message)
 
 
 async def discard_body(receive: Receive, *, limit: int = DISCARD_LIMIT_BYTES) -> None:
