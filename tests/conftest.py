@@ -32,6 +32,8 @@ _CLEAN_TABLES = (
     "processed_commands",
     "reports",
     "users",
+    "rooms",
+    "buildings",
 )
 
 

@@ -31,7 +31,8 @@ from lapor.broker.intake import send_command
 from lapor.config import Settings
 from lapor.domain.commands import Actor, AddComment, AnyCommand, UpdateReport
 from lapor.domain.enums import Priority, Role, Status
-from lapor.store import queries
+from lapor.domain.places import CODE_PATTERN
+from lapor.store import places_queries, queries
 from lapor.store.models import User
 
 router = APIRouter(prefix="/api", tags=["reports"])
@@ -58,6 +59,9 @@ def _submit_schema(content_type: str) -> dict[str, Any]:
         "description": {"type": "string", "minLength": 10, "maxLength": 4000},
         "title": optional({"type": "string", "maxLength": 200}),
         "priority": optional({"type": "string", "enum": [p.value for p in Priority], "default": "normal"}),
+        "room": optional(
+            {"type": "string", "maxLength": 120, "description": "A room code (GET /api/places)"}
+        ),
     }
     if content_type == "multipart/form-data":
         properties["photo"] = {"type": "string", "format": "binary"}
@@ -185,6 +189,7 @@ async def submit_report(request: Request) -> JSONResponse:
         settings=settings,
         redis=redis,
         categories=request.app.state.categories,
+        rooms=request.app.state.rooms,
         pipe=request.app.state.intake_pipe,
         client_host=request.client.host if request.client else None,
         idempotency_key=idempotency_key,
@@ -242,11 +247,22 @@ async def list_reports(
     sort: Literal["newest", "oldest", "priority"] = "newest",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
+    building: Annotated[
+        str | None, Query(pattern=f"^(?i:{CODE_PATTERN})$", description="A building code")
+    ] = None,
+    room: Annotated[str | None, Query(pattern=f"^(?i:{CODE_PATTERN})$", description="A room code")] = None,
 ) -> dict[str, Any]:
     if q and staff is None:
         # A search matches descriptions, which the public may not read: not even by probing.
         raise Unauthorized("auth.required")
-    filters = queries.ReportFilters(status=status, priority=priority, category=category, q=q or None)
+    filters = queries.ReportFilters(
+        status=status,
+        priority=priority,
+        category=category,
+        q=q or None,
+        building=building.upper() if building else None,
+        room=room.upper() if room else None,
+    )
     try:
         rows, next_cursor = await queries.list_reports(
             session, filters=filters, sort=sort, limit=limit, cursor=cursor
@@ -255,6 +271,7 @@ async def list_reports(
         raise ValidationFailed([("cursor", "field.invalid", {})]) from exc
     ids = {r.assignee_id for r in rows if r.assignee_id} if staff is not None else set()
     names = await queries.display_names(session, user_ids=ids)
+    rooms = await places_queries.room_refs(session, codes={r.room_code for r in rows if r.room_code})
     items = [
         public_report(
             row,
@@ -262,6 +279,7 @@ async def list_reports(
             timeline=None,
             language=language,
             staff=staff is not None,
+            room=rooms.get(row.room_code) if row.room_code else None,
         )
         for row in rows
     ]

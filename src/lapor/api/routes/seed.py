@@ -180,6 +180,7 @@ async def lapor(
         settings=settings,
         redis=redis,
         categories=request.app.state.categories,
+        rooms=request.app.state.rooms,
         pipe=request.app.state.intake_pipe,
         client_host=request.client.host if request.client else None,
         idempotency_key=idempotency_key,
