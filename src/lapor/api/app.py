@@ -27,7 +27,7 @@ from lapor.config import Settings
 from lapor.push.vapid import load_vapid, public_key
 from lapor.services.places import RoomCache
 from lapor.store.engine import create_engine, create_sessionmaker
-from lapor.web import place_pages, pwa, staff, student
+from lapor.web import place_pages, pwa, staff, staff_places, student
 from lapor.web.form_overflow import FormOverflowMiddleware
 from lapor.web.render import STATIC
 
@@ -103,7 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (reports, events, push, auth, admin, seed, system, places):
         app.include_router(module.router, responses=error_responses())  # any route may fail with a 500
-    for page_module in (student, staff, pwa, place_pages):
+    for page_module in (student, staff, pwa, place_pages, staff_places):
         app.include_router(page_module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The last one added runs first: metrics see every answer, security headers go on every

@@ -84,6 +84,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "No rooms yet. Import them with: lapor places import FILE.csv",
     },
     "staff.room_other_reports": {"id": "Laporan lain di ruangan ini", "en": "Other reports of this room"},
+    "staff.col.floor": {"id": "Lantai", "en": "Floor"},
+    "staff.col.name": {"id": "Nama", "en": "Name"},
+    "staff.col.name_en": {"id": "Nama (Inggris)", "en": "Name (English)"},
+    "staff.col.building_name": {"id": "Nama gedung (gedung baru)", "en": "Building name (a new building)"},
     "staff.filter_building": {"id": "Gedung", "en": "Building"},
     "staff.filter_room": {"id": "Ruangan", "en": "Room"},
 }

@@ -18,7 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from lapor.broker import keys
 from lapor.broker.intake import send_command
 from lapor.domain.commands import Actor, ImportPlaces
-from lapor.domain.places import InvalidCode, PlaceRow, RoomRef, normalize_code
+from lapor.domain.places import (
+    CSV_COLUMNS,
+    InvalidCode,
+    PlaceRow,
+    RoomRef,
+    RowError,
+    check_row,
+    normalize_code,
+)
 from lapor.store import places_queries
 
 log = logging.getLogger("lapor.places")
@@ -205,3 +213,21 @@ def ago(since: datetime, now: datetime) -> tuple[str, int]:
     if minutes < 48 * 60:
         return "room.ago_hours", minutes // 60
     return "room.ago_days", minutes // (24 * 60)
+
+
+PAGE_ROOMS = 200
+
+
+async def places_page(*, session: AsyncSession, q: str) -> dict[str, Any]:
+    """The places page: rooms matching ``q`` (all rooms when empty, retired ones included), and
+    the buildings to print labels for."""
+    return {
+        "rooms": await places_queries.list_places(session, q=q, limit=PAGE_ROOMS),
+        "buildings": await places_queries.list_buildings(session),
+    }
+
+
+def row_from_form(fields: dict[str, str]) -> PlaceRow | str:
+    """A room from the places page's form, or why it is not one."""
+    checked = check_row({key: fields.get(key, "") for key in CSV_COLUMNS}, 1)
+    return checked.reason if isinstance(checked, RowError) else checked

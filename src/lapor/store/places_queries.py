@@ -122,3 +122,17 @@ async def open_reports_of_room(
         .limit(limit)
     )
     return list(await session.scalars(query))
+
+
+async def list_places(session: AsyncSession, *, q: str, limit: int) -> list[dict[str, object]]:
+    """Rooms for the places page, retired ones too, by building and code."""
+    query = _refs()
+    if q.strip():
+        query = query.where(Room.search.like(f"%{_like(q.strip().lower())}%", escape="\\"))
+    rows = await session.execute(query.order_by(Room.building_code, Room.code).limit(limit))
+    return [_place(row) for row in rows]
+
+
+async def list_buildings(session: AsyncSession) -> list[dict[str, object]]:
+    rows = await session.execute(select(Building.code, Building.name).order_by(Building.code))
+    return [{"code": code, "name": name} for code, name in rows]

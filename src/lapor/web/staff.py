@@ -115,8 +115,12 @@ class DashboardFilters:
         priority: Annotated[str, Query(max_length=20)] = "",
         category: Annotated[str, Query(max_length=40)] = "",
         q: Annotated[str, Query(max_length=200)] = "",
+        building: Annotated[str, Query(max_length=20)] = "",
+        room: Annotated[str, Query(max_length=20)] = "",
     ) -> None:
         self.status, self.priority, self.category, self.q = status, priority, category, q.strip()
+        # Codes match in any case; a code that cannot be one filters to nothing rather than failing.
+        self.building, self.room = building.strip().upper(), room.strip().upper()
 
     def to_query(self) -> queries.ReportFilters:
         statuses: list[Status] | None
@@ -128,11 +132,23 @@ class DashboardFilters:
             statuses = None
         priorities = [Priority(self.priority)] if self.priority in {p.value for p in Priority} else None
         return queries.ReportFilters(
-            status=statuses, priority=priorities, category=self.category or None, q=self.q or None
+            status=statuses,
+            priority=priorities,
+            category=self.category or None,
+            q=self.q or None,
+            building=self.building or None,
+            room=self.room or None,
         )
 
     def as_dict(self) -> dict[str, str]:
-        return {"status": self.status, "priority": self.priority, "category": self.category, "q": self.q}
+        return {
+            "status": self.status,
+            "priority": self.priority,
+            "category": self.category,
+            "q": self.q,
+            "building": self.building,
+            "room": self.room,
+        }
 
 
 async def _rows(
@@ -394,7 +410,7 @@ def timeline_row(entry: dict[str, Any], language: str) -> dict[str, Any]:
     return row
 
 
-async def _staff_form(request: Request, user: User | None, settings: Settings) -> dict[str, str] | None:
+async def staff_form(request: Request, user: User | None, settings: Settings) -> dict[str, str] | None:
     """The posted form, or None when the sender is not signed in, the CSRF token is wrong, or the
     browser says the form was posted from another site."""
     form = await request.form()
@@ -413,7 +429,7 @@ async def change(
     redis: RedisDep,
     settings: SettingsDep,
 ) -> Response:
-    fields = await _staff_form(request, user, settings)
+    fields = await staff_form(request, user, settings)
     if fields is None or user is None:
         return render(request, "forbidden.html", status_code=403)
     report_id = await lookup.require_report(session, redis, report_id)
@@ -440,7 +456,7 @@ async def comment(
     redis: RedisDep,
     settings: SettingsDep,
 ) -> Response:
-    fields = await _staff_form(request, user, settings)
+    fields = await staff_form(request, user, settings)
     if fields is None or user is None:
         return render(request, "forbidden.html", status_code=403)
     report_id = await lookup.require_report(session, redis, report_id)
