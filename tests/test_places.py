@@ -341,3 +341,28 @@ async def test_admin_adds_and_retires_a_room_on_the_places_page_and_staff_pages_
         while (await client.get("/q/GDB-101")).status_code != 404:
             await asyncio.sleep(0.2)
     assert (await submit(client, room="GDB-101")).status_code == 422
+
+
+async def test_intake_names_a_cached_room_while_the_database_is_down(
+    settings: Settings, redis: Redis, drain: Callable[[], Any], tmp_path: Path
+) -> None:
+    from lapor.api.app import create_app
+    from lapor.store.engine import create_engine, create_sessionmaker
+
+    await import_csv(settings, redis, drain, tmp_path, CSV)
+    app = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http,
+    ):
+        assert (await submit(http, room="GDA-201")).status_code == 202  # the cache holds the rooms now
+        # The database goes away (nothing listens on port 1); the cache keeps answering from memory.
+        dead = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/test")
+        app.state.rooms._sessions = create_sessionmaker(dead)
+        await redis.incr(keys.PLACES_VERSION)  # even told that places changed, it keeps the last list
+        accepted = await submit(http, room="gda-202")
+        assert accepted.status_code == 202, accepted.text
+        queued = json.loads(await redis.get(keys.queued_view(accepted.json()["id"])) or "{}")
+        assert queued["room"]["building_name"] == "Gedung A"
+        assert (await submit(http, room="GDA-999")).status_code == 422
+        await dead.dispose()

@@ -40,8 +40,9 @@ class RoomCache:
 
     At most every ``check_seconds`` a background task reads one Redis counter the worker bumps
     after each places change, and reloads the rooms only when it moved: no Redis round trip on
-    the submit path. A code the cache does not know is looked up in the database once (a room
-    added a moment ago must not be refused)."""
+    the submit path. A code or name the cache does not know makes it check the counter at once
+    (a room added a moment ago must not be refused); the database is read only if it moved, so
+    neither made-up codes nor a database outage cost a query per request."""
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], redis: Redis, *, check_seconds: float = 2.0
@@ -60,22 +61,20 @@ class RoomCache:
         """The room with this code (retired ones too), or None."""
         await self._fresh()
         key = code.strip().upper()
-        found = self._places.get(key)
-        if found is None and key:
-            found = await self._from_database(key)
-        return found
+        if key not in self._places and _is_code(key):
+            await self._reload_now()
+        return self._places.get(key)
 
     async def resolve(self, text: str) -> RoomRef | None:
         """A room in use named by its code or by its exact name (any case); None if none is."""
         await self._fresh()
         code = text.strip().upper()
         name = text.strip().casefold()
-        if code not in self._places and name not in self._names and name and not _is_code(code):
-            # A name the cache has not heard of: rooms may have changed since the last check.
-            await self._refresh()
-        if code not in self._places:
-            code = self._names.get(name, code)
-        place = await self.place(code) if _is_code(code) else None
+        if name and code not in self._places and name not in self._names:
+            await self._reload_now()
+        place = self._places.get(code)
+        if place is None and name in self._names:
+            place = self._places.get(self._names[name])
         if place is None or place["retired"]:
             return None
         return ref_of(place)
@@ -91,12 +90,20 @@ class RoomCache:
         if time.monotonic() - self._checked_at <= self._check_seconds:
             return
         self._checked_at = time.monotonic()
-        refreshing = self._refreshing
-        if refreshing is None:
-            refreshing = self._refreshing = asyncio.create_task(self._refresh())
+        refreshing = self._start_refresh()
         if not self._loaded_once:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(refreshing), timeout=FIRST_LOAD_WAIT_SECONDS)
+
+    async def _reload_now(self) -> None:
+        """Check the counter now (one refresh at a time, shared by every caller that missed)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._start_refresh()), timeout=FIRST_LOAD_WAIT_SECONDS)
+
+    def _start_refresh(self) -> asyncio.Task[None]:
+        if self._refreshing is None:
+            self._refreshing = asyncio.create_task(self._refresh())
+        return self._refreshing
 
     async def _refresh(self) -> None:
         try:
@@ -127,16 +134,6 @@ class RoomCache:
                     clashes.add(name)  # two rooms share a name: only their codes tell them apart
                 names[name] = str(place["code"])
         self._names = {name: code for name, code in names.items() if name not in clashes}
-
-    async def _from_database(self, code: str) -> dict[str, Any] | None:
-        try:
-            async with self._sessions() as session:
-                place = await places_queries.get_place(session, code=code)
-        except (SQLAlchemyError, OSError):
-            return None  # the database is out: only rooms the cache knows can be named
-        if place is not None:
-            self._places[code] = place
-        return place
 
 
 def _is_code(text: str) -> bool:
