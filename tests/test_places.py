@@ -366,3 +366,24 @@ async def test_intake_names_a_cached_room_while_the_database_is_down(
         assert queued["room"]["building_name"] == "Gedung A"
         assert (await submit(http, room="GDA-999")).status_code == 422
         await dead.dispose()
+
+
+async def test_a_resent_report_gets_its_first_answer_even_after_its_room_was_retired(
+    settings: Settings,
+    redis: Redis,
+    drain: Callable[[], Any],
+    tmp_path: Path,
+    client: httpx.AsyncClient,
+    admin: StaffUser,
+) -> None:
+    await import_csv(settings, redis, drain, tmp_path, CSV)
+    key = {"Idempotency-Key": "room-retired-meanwhile"}
+    first = await client.post("/api/reports", data=report_fields(room="GDA-202"), headers=key)
+    assert first.status_code == 202
+    retire = {"code": "GDA-202", "building": "GDA", "floor": "2", "name": "Ruang Kuliah 202", "retired": True}
+    await _with_worker(redis, drain, client.post("/api/admin/places", json=retire, headers=admin.headers))
+    async with asyncio.timeout(20):  # every API process hears of it within the cache's interval
+        while (await submit(client, room="GDA-202")).status_code != 422:
+            await asyncio.sleep(0.2)
+    again = await client.post("/api/reports", data=report_fields(room="GDA-202"), headers=key)
+    assert again.status_code == 202 and again.json() == first.json()
