@@ -387,3 +387,20 @@ async def test_a_resent_report_gets_its_first_answer_even_after_its_room_was_ret
             await asyncio.sleep(0.2)
     again = await client.post("/api/reports", data=report_fields(room="GDA-202"), headers=key)
     assert again.status_code == 202 and again.json() == first.json()
+
+
+def test_public_url_is_required_in_production_and_must_be_http() -> None:
+    from pydantic import ValidationError
+
+    production = {
+        "env": "production",
+        "secret_key": "Vq7dK2pX9mL4tR8wZ3nB6cF1hJ5sG0yA",
+        "vapid_subject": "mailto:fasilitas@kampus.ac.id",
+    }
+    with pytest.raises(ValidationError, match="LAPOR_PUBLIC_URL must be set in production"):
+        Settings(**production)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="must start with http:// or https://"):
+        Settings(public_url="lapor.kampus.ac.id")
+    served = Settings(**production, public_url="https://lapor.kampus.ac.id/")  # type: ignore[arg-type]
+    assert served.resolved_public_url == "https://lapor.kampus.ac.id"
+    assert Settings(host="192.168.1.20", port=8080).resolved_public_url == "http://192.168.1.20:8080"

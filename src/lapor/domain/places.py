@@ -76,6 +76,13 @@ class RowError(BaseModel):
     reason: str
 
 
+_LIMITS = {
+    "name": NAME_MAX,
+    "name_en": NAME_MAX,
+    "building_name": NAME_MAX,
+    "floor": FLOOR_MAX,
+    "campus": CAMPUS_MAX,
+}
 _RETIRED = {
     "yes": True,
     "ya": True,
@@ -105,9 +112,7 @@ def check_row(fields: dict[str, str], line: int) -> PlaceRow | RowError:
         building = normalize_code(text("building"))
     except InvalidCode:
         return RowError(line=line, reason=f"building {text('building')!r} does not match {CODE_PATTERN}")
-    limits = {"name": NAME_MAX, "name_en": NAME_MAX, "building_name": NAME_MAX, "floor": FLOOR_MAX}
-    limits["campus"] = CAMPUS_MAX
-    for name, limit in limits.items():
+    for name, limit in _LIMITS.items():
         if len(text(name)) > limit:
             return RowError(line=line, reason=f"{name} is longer than {limit} characters")
         if any(ord(ch) < 32 for ch in text(name)):

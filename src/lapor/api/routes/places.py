@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from lapor.api.deps import AdminDep, RedisDep, SessionDep, SettingsDep
 from lapor.api.errors import NotFound, ServiceUnavailable, ValidationFailed, error_responses
 from lapor.api.fields import NoNul
+from lapor.config import Settings
 from lapor.domain.commands import Actor
 from lapor.domain.enums import Role
 from lapor.domain.places import CODE_PATTERN, PlaceRow, RowError, check_row, normalize_code, to_csv
 from lapor.services import labels
 from lapor.services import places as service
 from lapor.store import places_queries
+from lapor.store.models import User
 
 router = APIRouter(prefix="/api", tags=["places"])
 
@@ -89,7 +94,8 @@ async def put_place(body: PlaceIn, user: AdminDep, redis: RedisDep, settings: Se
     return await send_rows([row], user=user, redis=redis, settings=settings)
 
 
-async def send_rows(rows: list[PlaceRow], *, user: Any, redis: Any, settings: Any) -> dict[str, Any]:
+async def send_rows(rows: list[PlaceRow], *, user: User, redis: Redis, settings: Settings) -> dict[str, Any]:
+    """One ``places.import`` command, and the worker's answer if it comes within ``WAIT_SECONDS``."""
     actor = Actor(role=Role(user.role), name=user.display_name, user_id=user.id)
     try:
         return await service.import_rows(
@@ -135,7 +141,8 @@ async def labels_pdf(
     rooms: Annotated[str | None, Query(max_length=4000, description="Room codes, comma-separated")] = None,
 ) -> Response:
     places = await _label_places(session, building, rooms)
-    content = labels.label_sheet(places, public_url=settings.resolved_public_url)
+    # Drawing hundreds of QR codes takes a CPU moment: off the event loop, which serves intake.
+    content = await asyncio.to_thread(labels.label_sheet, places, public_url=settings.resolved_public_url)
     name = (building or "rooms").upper()
     return Response(
         content,
@@ -144,7 +151,9 @@ async def labels_pdf(
     )
 
 
-async def _label_places(session: Any, building: str | None, rooms: str | None) -> list[dict[str, Any]]:
+async def _label_places(
+    session: AsyncSession, building: str | None, rooms: str | None
+) -> list[dict[str, object]]:
     if (building is None) == (rooms is None):
         raise ValidationFailed([("building", "error.labels_which", {})])
     if building is not None:
