@@ -116,6 +116,11 @@ async def test_a_phone_scans_the_label_sees_the_room_and_a_new_report_appears_li
     form = reporter.page
     await expect(form.locator("#room")).to_have_value("GDA-201")
     await no_accessibility_violations(form)
+    # Search as you type: the field's suggestions come from GET /api/places.
+    await form.locator("#room").fill("kuliah 20")
+    await expect(form.locator("#room-options option")).to_have_count(2)
+    await expect(form.locator("#room-options option").first).to_have_attribute("value", "GDA-201")
+    await form.locator("#room").fill("GDA-201")
     await form.get_by_label("Nama Anda").fill("Ani Mahasiswa")
     await form.get_by_label("Kategori").select_option("furniture")
     await form.get_by_label("Apa yang rusak?").fill("Kursi baris depan patah kakinya.")
