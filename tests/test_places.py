@@ -333,6 +333,7 @@ async def test_admin_adds_and_retires_a_room_on_the_places_page_and_staff_pages_
     await drain()
     filtered = await client.get("/staff", params={"status": "all", "room": "gdb-101"})
     assert accepted.json()["id"] in filtered.text and "Lampu lorong" not in filtered.text
+    assert '<span class="s-mono">GDB-101</span> ·' in filtered.text  # the row names the room
 
     retire = {**room, "code": "GDB-101", "retired": "yes", "csrf_token": csrf}
     await _with_worker(redis, drain, client.post("/staff/places", data=retire))

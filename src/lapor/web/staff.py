@@ -24,7 +24,7 @@ from lapor.domain.commands import AddComment, UpdateReport
 from lapor.domain.enums import OPEN_STATUSES, Priority, Role, Status
 from lapor.domain.transitions import next_statuses
 from lapor.i18n import translate
-from lapor.store import queries
+from lapor.store import places_queries, queries
 from lapor.store.models import ProcessedCommand, User
 from lapor.web.contact import contact_links
 from lapor.web.render import render
@@ -161,6 +161,7 @@ async def _rows(
     """Emergencies first, then the oldest: the order a technician should work in."""
     reports, _ = await queries.list_reports(session, filters=filters.to_query(), sort="priority", limit=100)
     names = await queries.display_names(session, user_ids={r.assignee_id for r in reports if r.assignee_id})
+    rooms = await places_queries.room_refs(session, codes={r.room_code for r in reports if r.room_code})
     category_name = {c["slug"]: c["name"] for c in categories}
     now = datetime.now(UTC)
     rows = []
@@ -171,6 +172,7 @@ async def _rows(
             timeline=None,
             language=language,
             staff=True,
+            room=rooms.get(report.room_code) if report.room_code else None,
         )
         view["overdue"] = is_overdue(view, settings, now)
         view["category_name"] = category_name.get(report.category, report.category)
