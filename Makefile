@@ -32,6 +32,8 @@ $(STAMP_RUN): pyproject.toml uv.lock | $(UV_STAMP)
 
 $(STAMP_DEV): pyproject.toml uv.lock | $(UV_STAMP)
 	$(UV_SYNC) --extra dev
+	@# That sync removed the bench extras, if they were there: `make bench` installs them again.
+	rm -f $(VENV)/.stamp-bench
 	@# Browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	touch $(STAMP_RUN) $@

@@ -1,5 +1,9 @@
 """Scale: a million reports straight into the database, then the dashboard's list queries timed.
 
+With them 20,000 rooms in 40 buildings (``--rooms``), every report naming one: the room search
+(`GET /api/places?q=`, prefix and substring) and the room page's query (a room's open reports) are
+timed beside the list queries.
+
 Loads N reports (default 1,000,000) with realistic spreads of status, priority, category and
 age into a fresh SQLite file or PostgreSQL database, then runs each list query the API and
 dashboard use — filters, text search, keyset pages deep into the list — many times and prints
@@ -29,11 +33,12 @@ from bench import targets
 from bench.worker_throughput import fresh_postgres_database
 from lapor.domain.categories import DEFAULT_CATEGORIES
 from lapor.domain.enums import Priority, Status
-from lapor.store import queries
+from lapor.store import places_queries, queries
 from lapor.store.engine import create_engine as create_async_engine_for
 from lapor.store.engine import create_sessionmaker
 from lapor.store.migrate import upgrade
-from lapor.store.models import Report
+from lapor.store.models import Building, Report, Room
+from lapor.worker.places import search_text
 
 CATEGORIES = [slug for slug, _id, _en in DEFAULT_CATEGORIES]
 WORDS = [
@@ -55,8 +60,40 @@ WORDS = [
 ]
 
 
-def load_rows(conn: Connection, reports: int, batch: int = 20_000) -> None:
-    """Insert ``reports`` generated reports on a (synchronous) connection."""
+BUILDINGS = 40
+
+
+def room_code(i: int, rooms: int) -> str:
+    """Room ``i``'s code: 40 buildings, floors of 25 rooms (``B07-1203``)."""
+    per_building = -(-rooms // BUILDINGS)  # rounded up: every room in one of the buildings
+    building, number = divmod(i, per_building)
+    return f"B{building:02d}-{number // 25 + 1}{number % 25:02d}"
+
+
+def load_rooms(conn: Connection, rooms: int) -> None:
+    """Insert ``rooms`` rooms over ``BUILDINGS`` buildings."""
+    conn.execute(insert(Building), [{"code": f"B{b:02d}", "name": f"Gedung {b}"} for b in range(BUILDINGS)])
+    rows = []
+    for i in range(rooms):
+        code = room_code(i, rooms)
+        building = code.split("-")[0]
+        name = f"Ruang Kuliah {code.split('-')[1]}"
+        rows.append(
+            {
+                "code": code,
+                "building_code": building,
+                "floor": code.split("-")[1][:-2],
+                "name": name,
+                "name_en": None,
+                "retired": i % 50 == 0,
+                "search": search_text(code, name, None, building, f"Gedung {building[1:]}"),
+            }
+        )
+    conn.execute(insert(Room), rows)
+
+
+def load_rows(conn: Connection, reports: int, batch: int = 20_000, rooms: int = 20_000) -> None:
+    """Insert ``reports`` generated reports on a (synchronous) connection, each naming a room."""
     rng = random.Random(7)
     now = datetime.now(UTC)
     statuses = (
@@ -84,12 +121,14 @@ def load_rows(conn: Connection, reports: int, batch: int = 20_000) -> None:
                     "language": "id",
                     "created_at": created,
                     "updated_at": created,
+                    "room_code": room_code(i % rooms, rooms),
+                    "building_code": room_code(i % rooms, rooms).split("-")[0],
                 }
             )
         conn.execute(insert(Report), rows)
 
 
-async def time_queries(async_url: str, repeats: int) -> None:
+async def time_queries(async_url: str, repeats: int, rooms: int) -> None:
     engine = create_async_engine_for(async_url)
     sessions = create_sessionmaker(engine)
     filters = queries.ReportFilters
@@ -124,13 +163,26 @@ async def time_queries(async_url: str, repeats: int) -> None:
         "text q=nomor 123456 (rare)": lambda: page(filters(q="nomor 123456")),
         "keyset page 501 (newest)": lambda: page(filters(), cursor=deep),
         "status counts": lambda: counts(),
+        f"places q=B07-12 (prefix, {rooms:,})": lambda: search("B07-12"),
+        f"places q=kuliah 31 (substring, {rooms:,})": lambda: search("kuliah 31"),
+        "places q=zzz (no match)": lambda: search("zzz"),
+        "room page: open reports of a room": lambda: room_page(room_code(rooms // 3, rooms)),
+        "reports of building=B03": lambda: page(filters(building="B03")),
     }
+
+    async def search(q: str) -> None:
+        async with sessions() as session:
+            await places_queries.search_places(session, q=q)
+
+    async def room_page(code: str) -> None:
+        async with sessions() as session:
+            await places_queries.open_reports_of_room(session, code=code)
 
     async def counts() -> None:
         async with sessions() as session:
             await queries.status_counts(session)
 
-    print(f"{'query':<34}{'p50 ms':>10}{'p95 ms':>10}")
+    print(f"{'query':<40}{'p50 ms':>10}{'p95 ms':>10}")
     worst = 0.0
     for name, case in cases.items():
         await case()  # warm the cache
@@ -143,7 +195,7 @@ async def time_queries(async_url: str, repeats: int) -> None:
         p95 = samples[int(len(samples) * 0.95) - 1]
         worst = max(worst, p95)
         flag = "" if p95 < targets.LIST_QUERY_P95_MS else f"   over {targets.LIST_QUERY_P95_MS:g} ms"
-        print(f"{name:<34}{statistics.median(samples):>10.1f}{p95:>10.1f}{flag}")
+        print(f"{name:<40}{statistics.median(samples):>10.1f}{p95:>10.1f}{flag}")
     targets.verdict("slowest list query p95", worst, targets.LIST_QUERY_P95_MS, " ms")
     await engine.dispose()
 
@@ -154,6 +206,7 @@ def main() -> None:
     )
     parser.add_argument("--reports", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=40)
+    parser.add_argument("--rooms", type=int, default=20_000, help="rooms the reports name (at least 40)")
     parser.add_argument(
         "--database-url", default=None, help="postgresql+asyncpg://…/NAME (dropped and re-created)"
     )
@@ -165,17 +218,23 @@ def main() -> None:
         url = f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp(prefix='lapor-scale-')) / 'scale.db'}"
     upgrade(url)
     start = time.time()
-    asyncio.run(load(url, args.reports))
-    print(f"loaded {args.reports:,} reports in {time.time() - start:.0f} s ({url.split(':')[0]})")
-    asyncio.run(time_queries(url, args.repeats))
+    rooms = max(BUILDINGS, args.rooms)
+    asyncio.run(load(url, args.reports, rooms))
+    print(
+        f"loaded {args.reports:,} reports naming {rooms:,} rooms in {time.time() - start:.0f} s"
+        f" ({url.split(':')[0]})"
+    )
+    asyncio.run(time_queries(url, args.repeats, rooms))
 
 
-async def load(url: str, reports: int) -> None:
+async def load(url: str, reports: int, rooms: int) -> None:
     engine = create_async_engine(url)
     async with engine.begin() as conn:
-        await conn.run_sync(load_rows, reports)
+        await conn.run_sync(load_rooms, rooms)
+        await conn.run_sync(lambda sync: load_rows(sync, reports, rooms=rooms))
         if url.startswith("postgresql"):
             await conn.exec_driver_sql("ANALYZE reports")
+            await conn.exec_driver_sql("ANALYZE rooms")
         else:
             await conn.exec_driver_sql("ANALYZE")
     await engine.dispose()

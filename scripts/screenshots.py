@@ -108,6 +108,7 @@ class Shot:
     setup: Setup | None = None  # before the page opens: data, sign-in, browser storage
     after_load: AfterLoad | None = None  # on the loaded page, before the shot: clicks, typing
     full_page: bool = True
+    in_browser: bool = True  # False: ``setup`` writes the picture itself (a PDF rendered to PNG)
 
 
 def sample_photo() -> bytes:
@@ -285,6 +286,54 @@ async def sign_in_staff(context: BrowserContext, username: str) -> None:
     assert answer.status == 303, await answer.text()
 
 
+GEDUNG_A = {"building": "GDA", "building_name": "Gedung A"}
+ROOMS = [
+    {**GEDUNG_A, "code": "GDA-201", "floor": "2", "name": "Ruang Kuliah 201", "name_en": "Lecture Room 201"},
+    {**GEDUNG_A, "code": "GDA-202", "floor": "2", "name": "Ruang Kuliah 202"},
+    {**GEDUNG_A, "code": "GDA-LAB1", "floor": "1", "name": "Laboratorium Komputer 1"},
+    {**GEDUNG_A, "code": "GDA-TOILET2", "floor": "2", "name": "Toilet Lantai 2"},
+]
+ROOM_REPORTS = [
+    ("electrical", "Proyektor tidak mau menyala, lampu indikatornya berkedip merah.", "medium"),
+    ("ac-ventilation", "AC bocor dan menetes ke meja dosen di depan kelas.", "emergency"),
+    ("furniture", "Dua kursi di baris belakang patah sandarannya.", "normal"),
+]
+
+
+async def places(scene: Scene, context: BrowserContext) -> None:
+    """Gedung A's rooms (through the admin API, which waits for the worker) and reports of GDA-201."""
+    if "places_ready" in scene.values:
+        return
+    admin = await scene.staff("admin", "admin", "Admin Fasilitas")
+    for room in ROOMS:
+        answer = await scene.http.post("/api/admin/places", json=room, headers=admin)
+        answer.raise_for_status()
+    for category, description, priority in ROOM_REPORTS:
+        accepted = await scene.submit_report(
+            photo=False,
+            reporter_name="Mahasiswa",
+            category=category,
+            location="Gedung A lantai 2",
+            description=description,
+            priority=priority,
+            room="GDA-201",
+        )
+        await scene.wait_for(accepted["id"], lambda view: view["status"] == "pending")
+    scene.values["places_ready"] = "yes"
+
+
+async def label_sheet(scene: Scene, context: BrowserContext) -> None:
+    """The A4 label sheet of Gedung A, rendered to PNG as it prints."""
+    import pypdfium2
+
+    await places(scene, context)
+    admin = await scene.staff("admin", "admin", "Admin Fasilitas")
+    pdf = await scene.http.get("/api/admin/places/labels.pdf", params={"building": "GDA"}, headers=admin)
+    pdf.raise_for_status()
+    image = pypdfium2.PdfDocument(io.BytesIO(pdf.content))[0].render(scale=1.5).to_pil()
+    image.save(OUTPUT / "labels-sheet.png", optimize=True)
+
+
 async def staff_login(page: Page) -> None:
     await page.locator("#username").fill("budi")
 
@@ -305,6 +354,14 @@ SHOTS: list[Shot] = [
     Shot("staff-dashboard-phone", "/staff", PHONE, staff_queue),
     Shot("staff-report-desktop", "/staff/reports/{report_id}", DESKTOP, staff_queue),
     Shot("staff-report-phone", "/staff/reports/{report_id}", PHONE, staff_queue),
+    Shot("room-page-phone", "/q/GDA-201", PHONE, places),
+    Shot(
+        "student-form-room-phone",
+        "/?room=GDA-201&location=GDA-201%20%C2%B7%20Ruang%20Kuliah%20201%2C%20Gedung%20A",
+        PHONE,
+        places,
+    ),
+    Shot("labels-sheet", "", DESKTOP, label_sheet, in_browser=False),
 ]
 
 
@@ -331,6 +388,11 @@ async def take(base_url: str, settings: Settings, shots: list[Shot]) -> list[Pat
                 )
                 if shot.setup is not None:
                     await shot.setup(scene, context)
+                if not shot.in_browser:
+                    await context.close()
+                    written.append(OUTPUT / f"{shot.name}.png")
+                    print(f"wrote {written[-1].relative_to(ROOT)}")
+                    continue
                 page = await context.new_page()
                 problems: list[str] = []
                 page.on("pageerror", lambda error, problems=problems: problems.append(str(error)))

@@ -33,6 +33,8 @@ _CLEAN_TABLES = (
     "processed_commands",
     "reports",
     "users",
+    "rooms",
+    "buildings",
 )
 
 

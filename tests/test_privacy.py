@@ -10,17 +10,9 @@ import httpx
 from tests.factories import StaffUser, as_reporter, jpeg_with_exif, png_bytes, submit
 
 PUBLIC = {
-    "id",
-    "title",
-    "category",
-    "location",
-    "status",
-    "priority",
+    "id", "title", "category", "location", "room", "status", "priority", "created_at", "updated_at", "links",
     "photo_status",
-    "created_at",
-    "updated_at",
-    "links",
-}
+}  # fmt: skip
 REPORTER = PUBLIC | {"description", "photo_url", "thumbnail_url", "timeline"}
 STAFF_ONLY = {"assignee", "reporter_name", "reporter_contact", "language"}
 SECRET = "kuncinya di pos satpam"  # in the description only

@@ -128,7 +128,11 @@ async def test_a_token_signed_with_the_published_default_is_refused(
 
 
 def test_the_published_default_and_weak_keys_are_refused() -> None:
-    production = {"env": "production", "vapid_subject": "mailto:fasilitas@kampus.ac.id"}
+    production = {
+        "env": "production",
+        "vapid_subject": "mailto:fasilitas@kampus.ac.id",
+        "public_url": "https://lapor.kampus.ac.id",
+    }
     for weak in ("a" * 40, "ab" * 20, "Kampus2026!" * 4, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaabcdefgh"):
         with pytest.raises(ValidationError, match="too weak for production"):
             Settings(secret_key=weak, **production)  # type: ignore[arg-type]

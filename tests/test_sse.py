@@ -197,6 +197,6 @@ async def test_the_first_status_event_carries_the_public_view(
     assert created["data"]["previous_status"] == "queued"
     assert report["id"] == accepted["id"] and report["title"] == "AC bocor"
     assert set(report) == {
-        "id", "title", "category", "location", "status", "priority", "photo_status", "created_at",
-        "updated_at",
+        "id", "title", "category", "location", "room", "status", "priority", "created_at", "updated_at",
+        "photo_status",
     }  # fmt: skip

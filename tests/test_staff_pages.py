@@ -27,6 +27,7 @@ STAFF_TEMPLATES = (
     "staff_rows.html",
     "staff_report.html",
     "staff_system.html",
+    "staff_places.html",
 )
 
 

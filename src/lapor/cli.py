@@ -263,3 +263,27 @@ def dlq_replay(dead_id: str) -> None:
     if new_id is None:
         raise click.ClickException(f"no dead letter {dead_id}")
     click.echo(f"replayed as {new_id}")
+
+
+@main.group()
+def places() -> None:
+    """Buildings and rooms: the registry reports name and QR labels open."""
+
+
+@places.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--wait", default=300.0, show_default=True, type=click.FloatRange(1, 3600), help="Seconds to wait"
+)
+def places_import(file: Path, wait: float) -> None:
+    """Add or update rooms from FILE (CSV: code,building,floor,name[,name_en,building_name,campus,retired]).
+
+    All or nothing: every bad row is printed with its line number and nothing is written. The
+    import is one command through the broker; this waits for the worker's result."""
+    from lapor.services.places_import import import_file
+
+    outcome = _run(lambda: import_file(_settings(), file, wait_seconds=wait))
+    for line in outcome.lines:
+        click.echo(line, err=not outcome.ok)
+    if not outcome.ok:
+        sys.exit(1)

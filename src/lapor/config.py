@@ -165,6 +165,8 @@ class Settings(BaseSettings):
     database_lock_timeout_ms: int = Field(
         default=5_000, ge=0, description="PostgreSQL lock_timeout of the workers' sessions; 0: none"
     )
+    # The address students and staff reach the system at; every absolute link is built from it.
+    public_url: str = Field(default="", description="Required in production; in development http://HOST:PORT")
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
@@ -176,6 +178,7 @@ class Settings(BaseSettings):
                 "LAPOR_VAPID_SUBJECT must name who runs this server in production "
                 "(mailto:facilities@your-campus.ac.id or an https:// URL)"
             )
+        self._check_public_url()
         return self
 
     def _check_secret_key(self) -> None:
@@ -206,6 +209,23 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'lapor.db').resolve()}"
+
+    # LAPOR_PUBLIC_URL
+    @property
+    def resolved_public_url(self) -> str:
+        """The address every absolute link starts with (QR codes, tracking links), no trailing slash."""
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    def _check_public_url(self) -> None:
+        # A QR code printed with a wrong address is glued to a thousand doors: refuse it at start.
+        url = self.public_url.strip()
+        if url and not url.startswith(("http://", "https://")):
+            raise ValueError(f"LAPOR_PUBLIC_URL must start with http:// or https:// (got {url!r})")
+        if self.env == "production" and not url:
+            raise ValueError(
+                "LAPOR_PUBLIC_URL must be set in production: the address students reach the system at "
+                "(for example https://lapor.your-campus.ac.id); QR labels and links are built from it"
+            )
 
     @cached_property
     def upload_dir(self) -> Path:

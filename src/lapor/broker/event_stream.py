@@ -14,9 +14,12 @@ from lapor.domain.events import ReportEvent
 def append(pipe: Pipeline, events: list[ReportEvent], *, maxlen: int) -> None:
     """Queue XADDs of ``events`` on a pipeline, in order; the stream is capped near ``maxlen``."""
     for event in events:
+        fields: dict[Any, Any] = {"report_id": event.report_id, "data": event.model_dump_json()}
+        if event.room:
+            fields["room"] = event.room  # a room page's stream picks by it without parsing the data
         pipe.xadd(
             keys.EVENTS,
-            {"report_id": event.report_id, "data": event.model_dump_json()},
+            fields,
             maxlen=maxlen,
             approximate=True,
         )

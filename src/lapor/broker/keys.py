@@ -61,3 +61,11 @@ def intake_rate(scope: str, window: int) -> str:
 def photo_lease(report_id: str) -> str:
     """Held (with a TTL) by the worker rendering this report's photo, so two do not render it at once."""
     return f"{PREFIX}photos:lease:{report_id}"
+
+
+def command_result(command_id: str) -> str:
+    """List: the worker's result of a command whose sender waits for it (``lapor places import``)."""
+    return f"{PREFIX}result:{command_id}"
+
+
+PLACES_VERSION = f"{PREFIX}places:version"  # counter: bumped by the worker after each places change

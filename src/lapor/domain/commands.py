@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from lapor.domain.enums import Priority, Role, Status
+from lapor.domain.places import PlaceRow
 
 
 def new_id() -> str:
@@ -56,6 +57,7 @@ class CreateReport(_Command):
     priority: Priority = Priority.NORMAL
     upload: str | None = None  # file name in the upload store, bytes not yet verified
     language: str = "id"
+    room: str | None = None  # a room's code, checked by the API against its room cache
 
 
 class UpdateReport(_Command):
@@ -113,7 +115,20 @@ class Unsubscribe(_BaseCommand):
     endpoint: str
 
 
-AnyCommand = CreateReport | UpdateReport | AddComment | SubscribePush | SubscribeStaffPush | Unsubscribe
+class ImportPlaces(_BaseCommand):
+    """Rooms (and their buildings) added or updated by code, all or none; never deleted.
+
+    From ``lapor places import`` and the places page; the worker checks every row again and
+    writes nothing if one is bad. Its result waits for the sender in Redis (``keys.command_result``)."""
+
+    type: Literal["places.import"] = "places.import"
+    actor: Actor
+    rows: list[PlaceRow]
+
+
+AnyCommand = (
+    CreateReport | UpdateReport | AddComment | SubscribePush | SubscribeStaffPush | Unsubscribe | ImportPlaces
+)
 Command = Annotated[AnyCommand, Field(discriminator="type")]
 command_adapter: TypeAdapter[Command] = TypeAdapter(Command)
 

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from lapor.domain.enums import PhotoStatus, Priority, Role, Status
+from lapor.domain.places import RoomRef
 
 # ``photo`` (visibility: reporter) says a report's photo_status changed: ready or unusable.
 EventType = Literal["status", "refused", "comment", "priority", "assignment", "photo"]
@@ -68,6 +69,7 @@ class ReportView(BaseModel):
     created_at: datetime
     updated_at: datetime
     photo_status: PhotoStatus | None = None
+    room: RoomRef | None = None
 
 
 class ReportEvent(BaseModel):
@@ -87,6 +89,7 @@ class ReportEvent(BaseModel):
     by: str | None = None
     photo_status: PhotoStatus | None = None  # set on ``photo`` events
     report: ReportView | None = None
+    room: str | None = None  # the report's room code: a room page's stream picks its events by it
 
     @model_validator(mode="before")
     @classmethod

@@ -36,6 +36,7 @@ _QUEUE_LIMIT = 1000
 @dataclass(eq=False)
 class Subscription:
     report_id: str | None  # None: every report (the staff stream)
+    room: str | None = None  # a room page's stream: the events of that room's reports only
     queue: asyncio.Queue[tuple[str, dict[str, Any]]] = field(
         default_factory=lambda: asyncio.Queue(maxsize=_QUEUE_LIMIT)
     )
@@ -70,8 +71,8 @@ class EventHub:
                 await self._task
         await self._redis.aclose()
 
-    def subscribe(self, report_id: str | None) -> Subscription:
-        subscription = Subscription(report_id)
+    def subscribe(self, report_id: str | None, room: str | None = None) -> Subscription:
+        subscription = Subscription(report_id, room)
         self._subscribers.add(subscription)
         return subscription
 
@@ -96,16 +97,22 @@ class EventHub:
                 self._dispatch(entry_id, fields)
 
     def _dispatch(self, entry_id: str, fields: dict[str, str]) -> None:
-        report_id = fields.get("report_id")
         payload: dict[str, Any] | None = None
         for subscription in list(self._subscribers):
-            if subscription.report_id not in (None, report_id):
+            if not _wanted(subscription.report_id, subscription.room, fields):
                 continue
             payload = payload or json.loads(fields.get("data", "{}"))
             try:
                 subscription.queue.put_nowait((entry_id, payload))
             except asyncio.QueueFull:
                 subscription.lagged = True
+
+
+def _wanted(report_id: str | None, room: str | None, fields: dict[str, str]) -> bool:
+    """Whether a listener of one report (or one room, or everything) wants this stream entry."""
+    if room is not None:
+        return fields.get("room") == room
+    return report_id is None or fields.get("report_id") == report_id
 
 
 def _json_default(value: object) -> str:
@@ -196,7 +203,7 @@ def client_payload(event: ReportEvent, language: str) -> dict[str, Any]:
 
 
 async def backlog(
-    redis: Redis, after_id: str, report_id: str | None
+    redis: Redis, after_id: str, report_id: str | None, room: str | None = None
 ) -> tuple[list[tuple[str, dict[str, Any]]], bool]:
     """Events after ``after_id`` for one report (or all); and whether the stream was trimmed past it."""
     first: Any = await redis.xrange(keys.EVENTS, count=1)
@@ -209,7 +216,7 @@ async def backlog(
             return found, trimmed
         for entry_id, fields in chunk:
             cursor = entry_id
-            if report_id is None or fields.get("report_id") == report_id:
+            if _wanted(report_id, room, fields):
                 found.append((entry_id, json.loads(fields.get("data", "{}"))))
 
 
@@ -224,6 +231,7 @@ async def event_stream(
     language: str,
     keepalive_seconds: float,
     max_seconds: float,
+    room: str | None = None,
 ) -> AsyncIterator[str]:
     """The SSE body for one connection: backlog or snapshot, then live events, with keep-alives.
 
@@ -231,14 +239,14 @@ async def event_stream(
     The connection's lifetime is capped so that long-lived streams spread over API processes
     after a deploy; the browser reconnects with ``Last-Event-ID`` and misses nothing.
     """
-    subscription = hub.subscribe(report_id)
+    subscription = hub.subscribe(report_id, room)
     try:
         yield "retry: 3000\n\n"
         sent = (0, 0)
         start_id = last_event_id
         trimmed = False
         if start_id is not None:
-            pending, trimmed = await backlog(redis, start_id, report_id)
+            pending, trimmed = await backlog(redis, start_id, report_id, room)
             sent = stream_id_key(start_id)
         if start_id is None or trimmed:
             # No cursor (a first visit) or a cursor older than the stream keeps: start from the

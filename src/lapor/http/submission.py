@@ -61,7 +61,7 @@ async def accept_submission(
     idempotency_key: str | None,
     language: str,
 ) -> Submitted:
-    """``intake.accept_report`` with what this app holds: its settings, clients and category cache."""
+    """``intake.accept_report`` with what this app holds: its settings, clients and caches."""
     state = request.app.state
     return await intake.accept_report(
         submission,
@@ -69,6 +69,7 @@ async def accept_submission(
         settings=state.settings,
         redis=state.redis,
         categories=state.categories,
+        rooms=state.rooms,
         pipe=state.intake_pipe,
         client_host=request.client.host if request.client else None,
         idempotency_key=idempotency_key,

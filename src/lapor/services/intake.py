@@ -32,6 +32,7 @@ from lapor.config import Settings
 from lapor.domain.commands import CreateReport, new_id
 from lapor.domain.enums import Priority, Status
 from lapor.domain.fields import NoNul
+from lapor.domain.places import RoomRef
 from lapor.errors import (
     PayloadTooLarge,
     ServiceUnavailable,
@@ -42,6 +43,7 @@ from lapor.errors import (
 from lapor.media import store
 from lapor.media.images import PhotoError, sniff
 from lapor.services.categories import CategoryCache
+from lapor.services.places import RoomCache
 from lapor.services.views import queued_report, report_links
 
 log = logging.getLogger("lapor.api")
@@ -63,8 +65,9 @@ class ReportSubmission(BaseModel):
     description: Annotated[Text, Field(min_length=10, max_length=4000), NoNul]
     title: Annotated[Text, Field(max_length=200), NoNul] | None = None
     priority: Priority = Priority.NORMAL
+    room: Annotated[Text, Field(max_length=120), NoNul] | None = None  # a room code (a form: or its name)
 
-    @field_validator("reporter_contact", "title", mode="after")
+    @field_validator("reporter_contact", "title", "room", mode="after")
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:
         return value or None
@@ -158,6 +161,7 @@ async def accept_report(
     settings: Settings,
     redis: Redis,
     categories: CategoryCache,
+    rooms: RoomCache,
     idempotency_key: str | None,
     client_host: str | None,
     language: str,
@@ -175,6 +179,14 @@ async def accept_report(
             idempotency,
             ValidationFailed([("category", "error.unknown_category", {"choices": ", ".join(known)})]),
         )
+    room: RoomRef | None = None
+    if submission.room:
+        # A dict lookup in this process's room cache: no round trip on the hot path.
+        room = await rooms.resolve(submission.room)
+        if room is None:
+            return await _replay_or(
+                redis, idempotency, ValidationFailed([("room", "error.unknown_room", {})])
+            )
     if photo and not _disk_has_room(settings):
         return await _replay_or(
             redis, idempotency, ServiceUnavailable("error.upload_disk_full", seconds=DISK_RETRY_SECONDS)
@@ -193,6 +205,7 @@ async def accept_report(
         priority=submission.priority,
         upload=upload,
         language=language,
+        room=room.code if room else None,
     )
     answer = {
         "id": command.report_id,
@@ -209,7 +222,7 @@ async def accept_report(
         submitted = await submit_report(
             redis,
             command,
-            queued_view=queued_report(command, has_photo=upload is not None),
+            queued_view=queued_report(command, has_photo=upload is not None, room=room),
             answer=answer,
             idempotency=idempotency,
             rate_limit=rate_limit,

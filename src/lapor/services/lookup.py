@@ -15,7 +15,7 @@ from lapor.domain.events import Visibility
 from lapor.errors import DATABASE_ERRORS, NotFound
 from lapor.services.intake import hash_tracking_token
 from lapor.services.views import project_view, public_report
-from lapor.store import queries
+from lapor.store import places_queries, queries
 from lapor.store.models import Report
 
 
@@ -119,12 +119,14 @@ async def persisted_view(
     names = await queries.display_names(
         session, user_ids={report.assignee_id} if report.assignee_id and audience == "staff" else set()
     )
+    rooms = await places_queries.room_refs(session, codes={report.room_code} if report.room_code else set())
     return public_report(
         report,
         assignee=names.get(report.assignee_id) if report.assignee_id else None,
         timeline=timeline,
         language=language,
         audience=audience,
+        room=rooms.get(report.room_code) if report.room_code else None,
     )
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from lapor.domain.commands import CreateReport
 from lapor.domain.enums import PhotoStatus, Priority, Role, Status, TimelineKind
 from lapor.domain.events import Visibility, can_see, visibility_of
+from lapor.domain.places import RoomRef
 from lapor.i18n import MESSAGES, translate
 from lapor.media import store
 from lapor.store.models import Report, TimelineEntry
@@ -51,6 +52,7 @@ class ReportSummary(BaseModel):
     photo_status: PhotoStatus = Field(
         description="`none` (no photo sent), `pending` (stored, being rendered), `ready` or `unusable`"
     )
+    room: RoomRef | None = Field(default=None, description="The room the report names; null: location only")
     links: ReportLinks
     photo_pending: bool | None = Field(default=None, description="Queued view only: a photo was sent")
     description: str | None = Field(default=None, description=_REPORTER)
@@ -115,6 +117,7 @@ PUBLIC_FIELDS = frozenset(
         "links",
         "photo_status",
         "photo_pending",  # the queued view's older flag: a photo was sent and is not rendered yet
+        "room",
     }
 )
 REPORTER_FIELDS = PUBLIC_FIELDS | {"description", "photo_url", "thumbnail_url", "timeline"}
@@ -138,7 +141,12 @@ def project_view(view: dict[str, Any], audience: Visibility) -> dict[str, Any]:
 
 
 def full_view(
-    report: Report, *, assignee: str | None, timeline: list[TimelineEntry] | None, language: str
+    report: Report,
+    *,
+    assignee: str | None,
+    timeline: list[TimelineEntry] | None,
+    language: str,
+    room: RoomRef | None = None,
 ) -> dict[str, Any]:
     """Everything about a report (the staff view); ``project_view`` cuts it for other audiences."""
     photo_url, thumbnail_url = photo_urls(report.photo)
@@ -148,6 +156,7 @@ def full_view(
         "description": report.description,
         "category": report.category,
         "location": report.location,
+        "room": room_view(room),
         "priority": report.priority,
         "status": report.status,
         "created_at": iso_utc(report.created_at),
@@ -174,9 +183,10 @@ def public_report(
     language: str,
     staff: bool = False,
     audience: Visibility | None = None,
+    room: RoomRef | None = None,
 ) -> dict[str, Any]:
     """The view of a report for ``audience`` (default: staff if ``staff``, else the public)."""
-    view = full_view(report, assignee=assignee, timeline=timeline, language=language)
+    view = full_view(report, assignee=assignee, timeline=timeline, language=language, room=room)
     return project_view(view, audience or ("staff" if staff else "public"))
 
 
@@ -198,7 +208,12 @@ def timeline_entry(entry: TimelineEntry, language: str) -> dict[str, Any]:
     }
 
 
-def queued_report(command: CreateReport, *, has_photo: bool) -> dict[str, Any]:
+def room_view(room: RoomRef | None) -> dict[str, Any] | None:
+    """``room`` in a report's JSON: its code, name, building and floor (null: a free-text place)."""
+    return room.model_dump() if room is not None else None
+
+
+def queued_report(command: CreateReport, *, has_photo: bool, room: RoomRef | None = None) -> dict[str, Any]:
     """What GET answers between the 202 and the worker's commit: status ``queued``, never 404.
 
     Stored whole in Redis (with the token's hash, to tell the reporter); ``project_view`` cuts it
@@ -210,6 +225,7 @@ def queued_report(command: CreateReport, *, has_photo: bool) -> dict[str, Any]:
         "description": command.description,
         "category": command.category,
         "location": command.location,
+        "room": room_view(room),
         "priority": command.priority.value,
         "status": Status.QUEUED.value,
         "created_at": at,

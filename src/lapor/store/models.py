@@ -106,6 +106,10 @@ class Report(Base):
     )
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
+    # The room a report names (codes are stable); its building copied so a building's reports
+    # are one index range. Reports from before places, or of a corridor, have neither.
+    room_code: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    building_code: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
     __table_args__ = (
         Index("ix_reports_created", "created_at", "id"),
@@ -114,6 +118,8 @@ class Report(Base):
         Index("ix_reports_category_created", "category", "created_at", "id"),
         Index("ix_reports_assignee", "assignee_id"),
         Index("ix_reports_photo_status_created", "photo_status", "created_at"),
+        Index("ix_reports_room_created", "room_code", "created_at", "id"),
+        Index("ix_reports_building_created", "building_code", "created_at", "id"),
     )
 
 
@@ -195,3 +201,30 @@ class PushDelivery(Base):
     sent_at: Mapped[datetime] = mapped_column()
 
     __table_args__ = (Index("ix_push_deliveries_sent_at", "sent_at"),)
+
+
+class Building(Base):
+    """A building of the campus; its code is upper case, unique and stable (domain/places.py)."""
+
+    __tablename__ = "buildings"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    campus: Mapped[str | None] = mapped_column(String(80), nullable=True)
+
+
+class Room(Base):
+    """A room a report can name. Retired rooms stay (old reports name them) but take no new ones."""
+
+    __tablename__ = "rooms"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    building_code: Mapped[str] = mapped_column(ForeignKey("buildings.code"))
+    floor: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Lower-case code, names and building name: what the search matches a substring in.
+    search: Mapped[str] = mapped_column(String(400))
+
+    __table_args__ = (Index("ix_rooms_building", "building_code", "code"),)

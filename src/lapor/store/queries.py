@@ -29,6 +29,8 @@ class ReportFilters:
     category: str | None = None
     q: str | None = None
     assignee_id: int | None = None
+    building: str | None = None
+    room: str | None = None
 
 
 async def get_report(session: AsyncSession, *, report_id: str) -> Report | None:
@@ -108,6 +110,10 @@ def _filtered(
         query = query.where(Report.category == filters.category)
     if filters.assignee_id is not None:
         query = query.where(Report.assignee_id == filters.assignee_id)
+    if filters.building:
+        query = query.where(Report.building_code == filters.building)
+    if filters.room:
+        query = query.where(Report.room_code == filters.room)
     if filters.q and use_fts:
         # The trigram index finds any substring of three characters or more, in any case.
         matching = text("SELECT report_id FROM reports_fts WHERE reports_fts MATCH :phrase").bindparams(

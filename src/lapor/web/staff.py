@@ -33,7 +33,7 @@ from lapor.services import lookup
 from lapor.services.reports import send_change, send_comment
 from lapor.services.sla import is_overdue
 from lapor.services.views import as_time, iso_utc, public_report
-from lapor.store import queries
+from lapor.store import places_queries, queries
 from lapor.store.models import User
 from lapor.web.contact import contact_links
 from lapor.web.render import render
@@ -95,8 +95,12 @@ class DashboardFilters:
         priority: Annotated[str, Query(max_length=20)] = "",
         category: Annotated[str, Query(max_length=40)] = "",
         q: Annotated[str, Query(max_length=200)] = "",
+        building: Annotated[str, Query(max_length=20)] = "",
+        room: Annotated[str, Query(max_length=20)] = "",
     ) -> None:
         self.status, self.priority, self.category, self.q = status, priority, category, q.strip()
+        # Codes match in any case; a code that cannot be one filters to nothing rather than failing.
+        self.building, self.room = building.strip().upper(), room.strip().upper()
 
     def to_query(self) -> queries.ReportFilters:
         statuses: list[Status] | None
@@ -108,11 +112,23 @@ class DashboardFilters:
             statuses = None
         priorities = [Priority(self.priority)] if self.priority in {p.value for p in Priority} else None
         return queries.ReportFilters(
-            status=statuses, priority=priorities, category=self.category or None, q=self.q or None
+            status=statuses,
+            priority=priorities,
+            category=self.category or None,
+            q=self.q or None,
+            building=self.building or None,
+            room=self.room or None,
         )
 
     def as_dict(self) -> dict[str, str]:
-        return {"status": self.status, "priority": self.priority, "category": self.category, "q": self.q}
+        return {
+            "status": self.status,
+            "priority": self.priority,
+            "category": self.category,
+            "q": self.q,
+            "building": self.building,
+            "room": self.room,
+        }
 
 
 async def _rows(
@@ -125,6 +141,7 @@ async def _rows(
     """Emergencies first, then the oldest: the order a technician should work in."""
     reports, _ = await queries.list_reports(session, filters=filters.to_query(), sort="priority", limit=100)
     names = await queries.display_names(session, user_ids={r.assignee_id for r in reports if r.assignee_id})
+    rooms = await places_queries.room_refs(session, codes={r.room_code for r in reports if r.room_code})
     category_name = {c["slug"]: c["name"] for c in categories}
     now = datetime.now(UTC)
     rows = []
@@ -135,6 +152,7 @@ async def _rows(
             timeline=None,
             language=language,
             staff=True,
+            room=rooms.get(report.room_code) if report.room_code else None,
         )
         view["overdue"] = is_overdue(view, settings, now)
         view["category_name"] = category_name.get(report.category, report.category)
@@ -374,7 +392,7 @@ def timeline_row(entry: dict[str, Any], language: str) -> dict[str, Any]:
     return row
 
 
-async def _staff_form(request: Request, user: User | None, settings: Settings) -> dict[str, str] | None:
+async def staff_form(request: Request, user: User | None, settings: Settings) -> dict[str, str] | None:
     """The posted form, or None when the sender is not signed in, the CSRF token is wrong, or the
     browser says the form was posted from another site."""
     form = await request.form()
@@ -393,7 +411,7 @@ async def change(
     redis: RedisDep,
     settings: SettingsDep,
 ) -> Response:
-    fields = await _staff_form(request, user, settings)
+    fields = await staff_form(request, user, settings)
     if fields is None or user is None:
         return render(request, "forbidden.html", status_code=403)
     status = fields.get("status") or None
@@ -421,7 +439,7 @@ async def comment(
     redis: RedisDep,
     settings: SettingsDep,
 ) -> Response:
-    fields = await _staff_form(request, user, settings)
+    fields = await staff_form(request, user, settings)
     if fields is None or user is None:
         return render(request, "forbidden.html", status_code=403)
     body = (fields.get("body") or "").strip()[:4000]

@@ -25,7 +25,7 @@ from lapor.web.render import render
 router = APIRouter(include_in_schema=False)
 
 PROGRESS = [Status.QUEUED, Status.PENDING, Status.IN_PROGRESS, Status.RESOLVED]
-FORM_FIELDS = ("reporter_name", "reporter_contact", "category", "location", "description", "priority")
+FORM_FIELDS = ("reporter_name", "reporter_contact", "category", "room", "location", "description", "priority")
 
 
 async def _categories(request: Request, language: str) -> list[dict[str, str]]:
@@ -63,9 +63,12 @@ async def _form_page(
 
 
 @router.get("/")
-async def report_form(request: Request, language: LanguageDep, location: str = "") -> Response:
-    """The report form; ``?location=`` (from a QR code on a door) fills in the location."""
-    return await _form_page(request, language, values={"location": location[:200], "priority": "normal"})
+async def report_form(
+    request: Request, language: LanguageDep, location: str = "", room: str = ""
+) -> Response:
+    """The report form; ``?room=`` (from a room page) and ``?location=`` fill in the place."""
+    values = {"location": location[:200], "room": room[:120], "priority": "normal"}
+    return await _form_page(request, language, values=values)
 
 
 @router.post("/")

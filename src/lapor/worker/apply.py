@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +14,7 @@ from lapor.domain.commands import (
     AddComment,
     AnyCommand,
     CreateReport,
+    ImportPlaces,
     SubscribePush,
     SubscribeStaffPush,
     UpdateReport,
@@ -21,7 +23,7 @@ from lapor.domain.commands import (
 )
 from lapor.domain.events import ReportEvent
 from lapor.store.models import ProcessedCommand, table_of
-from lapor.worker import handlers, subscriptions
+from lapor.worker import handlers, places, subscriptions
 from lapor.worker.transactions import TransactionRunner
 
 _INSERT_PROCESSED = insert(table_of(ProcessedCommand))
@@ -31,6 +33,7 @@ _INSERT_PROCESSED = insert(table_of(ProcessedCommand))
 class Outcome:
     events: list[ReportEvent]
     replayed: bool  # the command had been applied before; its events are sent again
+    result: dict[str, Any] | None = None  # for a sender that waits for it (keys.command_result)
 
 
 async def apply_command(runner: TransactionRunner, command: AnyCommand) -> Outcome:
@@ -81,6 +84,7 @@ def _apply(session: Session, command: AnyCommand) -> Outcome:
     replays the stored events. One round trip fewer for every command that is new.
     """
     events: list[ReportEvent] = []
+    result: dict[str, Any] | None = None
     if isinstance(command, CreateReport):
         events = handlers.create_report(session, command)
     elif isinstance(command, UpdateReport):
@@ -91,6 +95,8 @@ def _apply(session: Session, command: AnyCommand) -> Outcome:
         subscriptions.subscribe_reporter(session, command)
     elif isinstance(command, SubscribeStaffPush):
         subscriptions.subscribe_staff(session, command)
+    elif isinstance(command, ImportPlaces):
+        result = places.import_places(session, command)
     else:
         subscriptions.unsubscribe(session, command)
     session.flush()  # the ORM's changes (updates) first, then the record that they are done
@@ -103,7 +109,7 @@ def _apply(session: Session, command: AnyCommand) -> Outcome:
             "events": [event.model_dump(mode="json") for event in events],
         },
     )
-    return Outcome(events, replayed=False)
+    return Outcome(events, replayed=False, result=result)
 
 
 def processed_events(session: Session, command_id: str) -> list[ReportEvent] | None:

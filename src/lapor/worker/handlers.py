@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from lapor.domain.commands import Actor, AddComment, CreateReport, UpdateReport, utcnow
 from lapor.domain.enums import PhotoStatus, Priority, Role, Status, TimelineKind
 from lapor.domain.events import EventType, ReportEvent, ReportView, visibility_of
+from lapor.domain.places import RoomRef
 from lapor.domain.transitions import check_transition
 from lapor.media import store
-from lapor.store.models import Report, StatusCount, TimelineEntry, User, table_of
+from lapor.store.models import Building, Report, Room, StatusCount, TimelineEntry, User, table_of
 
 SYSTEM_ACTOR = Actor(role=Role.SYSTEM, name="Lapor")
 
@@ -88,6 +89,7 @@ class _Recorder:
                     by=public_actor_name(actor),
                     report=view,
                     photo_status=PhotoStatus(self.report.photo_status) if event == "photo" else None,
+                    room=self.report.room_code,
                 )
             )
 
@@ -105,6 +107,7 @@ def create_report(session: Session, command: CreateReport) -> list[ReportEvent]:
     photo_status = PhotoStatus.PENDING if upload else PhotoStatus.NONE
     if command.upload and upload is None:
         photo_status = PhotoStatus.UNUSABLE  # not a name the API makes: nothing to render
+    room = _room_ref(session, command.room) if command.room else None
     values: dict[str, object] = {
         "id": command.report_id,
         "tracking_token_hash": command.tracking_token_hash,
@@ -123,6 +126,8 @@ def create_report(session: Session, command: CreateReport) -> list[ReportEvent]:
         "photo_upload": upload,
         "created_at": command.issued_at,
         "updated_at": now,
+        "room_code": room.code if room else None,
+        "building_code": room.building if room else None,
     }
     report = Report(**values)  # not added to the session: the row is inserted in one statement below
     reporter = Actor(role=Role.REPORTER, name=command.reporter_name)
@@ -133,13 +138,26 @@ def create_report(session: Session, command: CreateReport) -> list[ReportEvent]:
         event="status",
         from_status=Status.QUEUED,
         to_status=Status.PENDING,
-        view=ReportView.model_validate(values),  # public listeners learn of the new report
+        view=ReportView.model_validate({**values, "room": room}),  # public listeners learn of it
     )
     if photo_status == PhotoStatus.UNUSABLE:
         record.add(TimelineKind.PHOTO, SYSTEM_ACTOR, event="photo", note="photo.not_an_image")
     session.connection().execute(_INSERT_REPORT, values)
     count_status(session, Status(report.status), +1)
     return record.write()
+
+
+def _room_ref(session: Session, code: str) -> RoomRef | None:
+    """The room a new report names. The API checked it; one gone meanwhile leaves the report with
+    its text location only (a report is never lost for its room)."""
+    row = session.execute(
+        select(Room.code, Room.name, Room.building_code, Building.name, Room.floor)
+        .join(Building, Building.code == Room.building_code)
+        .where(Room.code == code)
+    ).first()
+    if row is None:
+        return None
+    return RoomRef(code=row[0], name=row[1], building=row[2], building_name=row[3], floor=row[4])
 
 
 def update_report(session: Session, command: UpdateReport) -> list[ReportEvent]:

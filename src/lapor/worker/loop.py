@@ -16,6 +16,7 @@ from functools import partial
 
 from pydantic import ValidationError
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -25,7 +26,7 @@ from lapor.broker import consumer, event_stream, keys
 from lapor.broker.consumer import Entry
 from lapor.broker.stats import LATENCY_BUCKETS
 from lapor.config import Settings
-from lapor.domain.commands import AnyCommand, CreateReport, decode_command, utcnow
+from lapor.domain.commands import AnyCommand, CreateReport, ImportPlaces, decode_command, utcnow
 from lapor.store import retention
 from lapor.worker.apply import Outcome, apply_command, apply_together
 from lapor.worker.backoff import DB_RETRY_FIRST_SECONDS, Backoff
@@ -39,6 +40,18 @@ _FORGET_CONSUMER_AFTER_MS = 3600 * 1000
 _NOT_YET_RETRIES = 3  # then it counts as a failure and is retried on reclaim
 _PRUNE_EVERY_SECONDS = 3600
 _PRUNE_CHUNKS_PER_CYCLE = 10
+
+
+RESULT_TTL_SECONDS = 3600  # a sender that gave up waiting can still read it for an hour
+
+
+def _answer_sender(pipe: Pipeline, command_id: str, outcome: Outcome) -> None:
+    """Hand a waiting sender its command's result; API processes learn that places changed."""
+    result = outcome.result if outcome.result is not None else {"ok": True, "replayed": True}
+    pipe.rpush(keys.command_result(command_id), json.dumps(result))
+    pipe.expire(keys.command_result(command_id), RESULT_TTL_SECONDS)
+    if result.get("ok"):
+        pipe.incr(keys.PLACES_VERSION)
 
 
 def consumer_name() -> str:
@@ -242,6 +255,8 @@ class Worker:
                 event_stream.append(pipe, outcome.events, maxlen=self.settings.events_maxlen)
                 if isinstance(command, CreateReport):
                     pipe.delete(keys.queued_view(command.report_id))
+                if isinstance(command, ImportPlaces):
+                    _answer_sender(pipe, command.command_id, outcome)
             entry_ids = [entry.entry_id for entry, _command, _outcome in applied]
             pipe.xack(keys.COMMANDS, keys.WORKER_GROUP, *entry_ids)
             pipe.hdel(keys.FAILURES, *entry_ids)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from lapor.broker.streamids import STREAM_ID_PATTERN, is_stream_id
+from lapor.domain.places import is_code
 from lapor.errors import DATABASE_ERRORS, NotFound, ValidationFailed
 from lapor.http.deps import LanguageDep, RedisDep, SettingsDep, StaffDep, optional_staff_session
 from lapor.http.errors import error_responses
@@ -147,6 +148,42 @@ async def all_events(
         last_event_id=_cursor(last_event_id_header, last_event_id),
         snapshot=None,
         audience="staff",
+        language=language,
+        keepalive_seconds=settings.sse_keepalive_seconds,
+        max_seconds=settings.sse_max_connection_seconds,
+    )
+    return StreamingResponse(
+        await _admitted(request, body), media_type="text/event-stream", headers=_SSE_HEADERS
+    )
+
+
+@router.get(
+    "/places/{code}/events",
+    response_class=StreamingResponse,
+    responses={**_SSE_RESPONSE, **error_responses(404, 422, 429, 503)},
+    summary="Public changes of one room's reports (SSE), new reports included (their first status event)",
+)
+async def room_events(
+    code: str,
+    request: Request,
+    redis: RedisDep,
+    settings: SettingsDep,
+    language: LanguageDep,
+    last_event_id_header: LastEventIdHeader = None,
+    last_event_id: LastEventIdQuery = None,
+) -> StreamingResponse:
+    cursor = _cursor(last_event_id_header, last_event_id)
+    room = await request.app.state.rooms.resolve(code) if is_code(code) else None
+    if room is None or room.code != code.strip().upper():
+        raise NotFound("error.room_not_found")
+    body = event_stream(
+        request.app.state.hub,
+        redis,
+        report_id=None,
+        room=room.code,
+        last_event_id=cursor,
+        snapshot=None,  # the room page holds the state; the stream brings what changes after it
+        audience="public",
         language=language,
         keepalive_seconds=settings.sse_keepalive_seconds,
         max_seconds=settings.sse_max_connection_seconds,

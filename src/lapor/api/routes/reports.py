@@ -13,6 +13,7 @@ from lapor.config import Settings
 from lapor.domain.commands import Actor, UpdateReport
 from lapor.domain.enums import Priority, Role, Status
 from lapor.domain.fields import NoNul
+from lapor.domain.places import CODE_PATTERN
 from lapor.errors import (
     Forbidden,
     NotFound,
@@ -25,7 +26,7 @@ from lapor.http.submission import accept_submission, read_fields
 from lapor.services import intake, lookup
 from lapor.services.reports import send, send_change, send_comment
 from lapor.services.views import ReportDetail, ReportPage, public_report
-from lapor.store import queries
+from lapor.store import places_queries, queries
 
 router = APIRouter(prefix="/api", tags=["reports"])
 
@@ -46,6 +47,9 @@ def _submit_schema(content_type: str) -> dict[str, Any]:
         "description": {"type": "string", "minLength": 10, "maxLength": 4000},
         "title": optional({"type": "string", "maxLength": 200}),
         "priority": optional({"type": "string", "enum": [p.value for p in Priority], "default": "normal"}),
+        "room": optional(
+            {"type": "string", "maxLength": 120, "description": "A room code (GET /api/places)"}
+        ),
     }
     if content_type == "multipart/form-data":
         properties["photo"] = {"type": "string", "format": "binary"}
@@ -181,11 +185,22 @@ async def list_reports(
     sort: Literal["newest", "oldest", "priority"] = "newest",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
+    building: Annotated[
+        str | None, Query(pattern=f"^(?i:{CODE_PATTERN})$", description="A building code")
+    ] = None,
+    room: Annotated[str | None, Query(pattern=f"^(?i:{CODE_PATTERN})$", description="A room code")] = None,
 ) -> dict[str, Any]:
     if q and staff is None:
         # A search matches descriptions, which the public may not read: not even by probing.
         raise Unauthorized("auth.required")
-    filters = queries.ReportFilters(status=status, priority=priority, category=category, q=q or None)
+    filters = queries.ReportFilters(
+        status=status,
+        priority=priority,
+        category=category,
+        q=q or None,
+        building=building.upper() if building else None,
+        room=room.upper() if room else None,
+    )
     try:
         rows, next_cursor = await queries.list_reports(
             session, filters=filters, sort=sort, limit=limit, cursor=cursor
@@ -194,6 +209,7 @@ async def list_reports(
         raise ValidationFailed([("cursor", "field.invalid", {})]) from exc
     ids = {r.assignee_id for r in rows if r.assignee_id} if staff is not None else set()
     names = await queries.display_names(session, user_ids=ids)
+    rooms = await places_queries.room_refs(session, codes={r.room_code for r in rows if r.room_code})
     items = [
         public_report(
             row,
@@ -201,6 +217,7 @@ async def list_reports(
             timeline=None,
             language=language,
             staff=staff is not None,
+            room=rooms.get(row.room_code) if row.room_code else None,
         )
         for row in rows
     ]
