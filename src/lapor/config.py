@@ -165,6 +165,14 @@ class Settings(BaseSettings):
     database_lock_timeout_ms: int = Field(
         default=5_000, ge=0, description="PostgreSQL lock_timeout of the workers' sessions; 0: none"
     )
+    category_cache_seconds: float = Field(
+        default=3.0,
+        gt=0,
+        le=300,
+        description="How long an API process serves its category list before re-reading it",
+    )
+    # The address students and staff reach the system at; every absolute link is built from it.
+    public_url: str = Field(default="", description="Required in production; in development http://HOST:PORT")
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
@@ -176,6 +184,7 @@ class Settings(BaseSettings):
                 "LAPOR_VAPID_SUBJECT must name who runs this server in production "
                 "(mailto:facilities@your-campus.ac.id or an https:// URL)"
             )
+        self._check_public_url()
         return self
 
     def _check_secret_key(self) -> None:
@@ -206,6 +215,22 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'lapor.db').resolve()}"
+
+    # LAPOR_PUBLIC_URL
+    @property
+    def resolved_public_url(self) -> str:
+        """Where people reach the system, without a trailing slash: every absolute link starts here."""
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    def _check_public_url(self) -> None:
+        url = self.public_url.strip()
+        if url and not url.startswith(("http://", "https://")):
+            raise ValueError(f"LAPOR_PUBLIC_URL must start with http:// or https:// (it is {url!r})")
+        if self.env == "production" and not url:
+            raise ValueError(
+                "LAPOR_PUBLIC_URL must be set in production: the address staff and students reach the "
+                "system at (for example https://lapor.your-campus.ac.id); invitation links are built from it"
+            )
 
     @cached_property
     def upload_dir(self) -> Path:

@@ -17,7 +17,7 @@ from lapor import __version__
 from lapor.api.categories import CategoryCache
 from lapor.api.errors import error_responses, install_error_handlers
 from lapor.api.middleware import BodyLimitMiddleware, MetricsMiddleware, SecurityHeadersMiddleware
-from lapor.api.routes import admin, auth, events, push, reports, seed, system
+from lapor.api.routes import admin, auth, events, office, push, reports, seed, system
 from lapor.api.slow_clients import SlowBodyMiddleware
 from lapor.api.sse import EventHub
 from lapor.api.stream_admission import StreamAdmission
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.redis = redis
         app.state.intake_pipe = intake_pipe(redis)
         app.state.sessions = create_sessionmaker(engine)
-        app.state.categories = CategoryCache(app.state.sessions)
+        app.state.categories = CategoryCache(app.state.sessions, ttl_seconds=settings.category_cache_seconds)
         app.state.hub = hub
         app.state.stream_admission = StreamAdmission(
             redis,
@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics_registry = CollectorRegistry(auto_describe=True)
     install_error_handlers(app)
-    for module in (reports, events, push, auth, admin, seed, system):
+    for module in (reports, events, push, auth, admin, office, seed, system):
         app.include_router(module.router, responses=error_responses())  # any route may fail with a 500
     for page_module in (student, staff, pwa):
         app.include_router(page_module.router)

@@ -16,7 +16,7 @@ from lapor.api.errors import DATABASE_ERRORS, Forbidden, ServiceUnavailable, Una
 from lapor.auth import revocation
 from lapor.auth.tokens import InvalidToken, TokenClaims, password_fingerprint, read_token
 from lapor.config import Settings
-from lapor.domain.enums import Role
+from lapor.domain.enums import WRITER_ROLES, Role
 from lapor.store import queries
 from lapor.store.models import User
 from lapor.web.security import (
@@ -215,6 +215,27 @@ async def original_api_staff(
 
 
 OriginalApiStaffDep = Annotated[User, Depends(original_api_staff)]
+
+
+def require_writer(user: User) -> User:
+    """The staff member, when their role may change reports; a viewer gets a 403."""
+    if Role(user.role) not in WRITER_ROLES:
+        raise Forbidden("auth.read_only")
+    return user
+
+
+async def current_writer(user: StaffDep) -> User:
+    return require_writer(user)
+
+
+WriterDep = Annotated[User, Depends(current_writer)]
+
+
+async def original_api_writer(user: OriginalApiStaffDep) -> User:
+    return require_writer(user)
+
+
+OriginalApiWriterDep = Annotated[User, Depends(original_api_writer)]
 
 
 async def current_admin(user: StaffDep) -> User:

@@ -72,6 +72,20 @@ class Forbidden(LaporError):
     code = "forbidden"
 
 
+class Conflict(LaporError):
+    """The change clashes with what is stored: a name taken, the last admin, a link already used."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class Gone(LaporError):
+    """A one-time link that expired or was replaced by a newer one."""
+
+    status_code = 410
+    code = "gone"
+
+
 class PayloadTooLarge(LaporError):
     status_code = 413
     code = "payload_too_large"
@@ -99,6 +113,8 @@ ErrorCode = Literal[
     "not_found",
     "method_not_allowed",
     "request_timeout",
+    "conflict",
+    "gone",
     "payload_too_large",
     "unsupported_media_type",
     "validation_error",
@@ -128,6 +144,8 @@ _ERROR_DESCRIPTIONS: dict[int, str] = {
     403: "forbidden: not allowed for this caller",
     404: "not_found: no such report, dead letter or path",
     408: "request_timeout: the body arrived too slowly (see LAPOR_HTTP_BODY_TIMEOUT_SECONDS)",
+    409: "conflict: clashes with what is stored (a username or slug taken, the last admin, a used link)",
+    410: "gone: the one-time link expired",
     413: "payload_too_large: the body or the photo is too large",
     415: "unsupported_media_type: the body is neither a form nor JSON",
     422: "validation_error: a field is missing or wrong; `fields` says which",

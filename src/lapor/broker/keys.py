@@ -61,3 +61,9 @@ def intake_rate(scope: str, window: int) -> str:
 def photo_lease(report_id: str) -> str:
     """Held (with a TTL) by the worker rendering this report's photo, so two do not render it at once."""
     return f"{PREFIX}photos:lease:{report_id}"
+
+
+def link_claim(token_hash: str) -> str:
+    """Set (NX) by the API process that accepted a one-time link, so a second use at the same
+    moment is refused before the worker has marked the link used."""
+    return f"{PREFIX}link:claimed:{token_hash}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from babel.core import negotiate_locale
 
-from lapor.i18n import api_messages, push_messages, staff_messages, student_messages
+from lapor.i18n import api_messages, office_messages, push_messages, staff_messages, student_messages
 from lapor.i18n.types import DEFAULT_LANGUAGE, LANGUAGES, Language
 
 MESSAGES: dict[str, dict[Language, str]] = {}
@@ -17,6 +17,7 @@ for _part in (
     student_messages.MESSAGES,
     staff_messages.MESSAGES,
     push_messages.MESSAGES,
+    office_messages.MESSAGES,
 ):
     _clash = MESSAGES.keys() & _part.keys()
     if _clash:

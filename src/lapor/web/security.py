@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
@@ -111,16 +112,20 @@ def ensure_csrf_cookie(request: Request, response: Response) -> None:
         )
 
 
+def session_cookie_settings(request: Request, settings: Settings) -> dict[str, Any]:
+    """How the session cookie is set: one place, for a sign-in and for a password change."""
+    return {
+        "max_age": settings.token_max_age_seconds,
+        "httponly": True,
+        "samesite": "lax",
+        "secure": _secure(request),
+    }
+
+
 def start_session(request: Request, response: Response, user: User, settings: Settings) -> None:
     claims = TokenClaims(user.id, password_fingerprint(user.password_hash), user.role, user.display_name)
-    response.set_cookie(
-        SESSION_COOKIE,
-        issue_token(settings.signing_key, claims),
-        max_age=settings.token_max_age_seconds,
-        httponly=True,
-        samesite="lax",
-        secure=_secure(request),
-    )
+    token = issue_token(settings.signing_key, claims)
+    response.set_cookie(SESSION_COOKIE, token, **session_cookie_settings(request, settings))
 
 
 def end_session(response: Response) -> None:

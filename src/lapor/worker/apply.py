@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lapor.domain.commands import (
+    AccountCommand,
     AddComment,
     AnyCommand,
     CreateReport,
@@ -22,6 +23,7 @@ from lapor.domain.commands import (
 from lapor.domain.events import ReportEvent
 from lapor.store.models import ProcessedCommand, table_of
 from lapor.worker import handlers, subscriptions
+from lapor.worker.accounts import apply_account_command
 from lapor.worker.transactions import TransactionRunner
 
 _INSERT_PROCESSED = insert(table_of(ProcessedCommand))
@@ -91,6 +93,8 @@ def _apply(session: Session, command: AnyCommand) -> Outcome:
         subscriptions.subscribe_reporter(session, command)
     elif isinstance(command, SubscribeStaffPush):
         subscriptions.subscribe_staff(session, command)
+    elif isinstance(command, AccountCommand):
+        apply_account_command(session, command)
     else:
         subscriptions.unsubscribe(session, command)
     session.flush()  # the ORM's changes (updates) first, then the record that they are done

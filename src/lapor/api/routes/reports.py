@@ -13,7 +13,7 @@ from redis.exceptions import RedisError
 from starlette.datastructures import UploadFile
 
 from lapor.api import forms, intake, lookup
-from lapor.api.deps import LanguageDep, OptionalStaffDep, RedisDep, SessionDep, SettingsDep, StaffDep
+from lapor.api.deps import LanguageDep, OptionalStaffDep, RedisDep, SessionDep, SettingsDep, WriterDep
 from lapor.api.errors import (
     Forbidden,
     NotFound,
@@ -292,7 +292,7 @@ class ReportChange(BaseModel):
 async def change_report(
     report_id: str,
     change: ReportChange,
-    user: StaffDep,
+    user: WriterDep,
     session: SessionDep,
     redis: RedisDep,
     settings: SettingsDep,
@@ -327,7 +327,7 @@ class CommentIn(BaseModel):
 async def comment(
     report_id: str,
     comment: CommentIn,
-    user: StaffDep,
+    user: WriterDep,
     session: SessionDep,
     redis: RedisDep,
     settings: SettingsDep,

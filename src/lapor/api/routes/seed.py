@@ -21,6 +21,7 @@ from lapor.api.deps import (
     LanguageDep,
     OptionalStaffDep,
     OriginalApiStaffDep,
+    OriginalApiWriterDep,
     RedisDep,
     SessionDep,
     SettingsDep,
@@ -236,7 +237,7 @@ class SeedStatusChange(BaseModel):
 async def lapor_set_status(
     report_id: str,
     change: SeedStatusChange,
-    user: OriginalApiStaffDep,
+    user: OriginalApiWriterDep,
     session: SessionDep,
     redis: RedisDep,
     settings: SettingsDep,

@@ -1,0 +1,1 @@
+"""Services: what the HTTP surfaces and the CLI call; logic over store and broker."""
