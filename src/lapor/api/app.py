@@ -26,6 +26,7 @@ from lapor.broker.intake import check_wait_aof_supported, intake_pipe, warm_inta
 from lapor.config import Settings
 from lapor.push.vapid import load_vapid, public_key
 from lapor.store.engine import create_engine, create_sessionmaker
+from lapor.web import office as office_pages
 from lapor.web import pwa, staff, student
 from lapor.web.form_overflow import FormOverflowMiddleware
 from lapor.web.render import STATIC
@@ -99,7 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (reports, events, push, auth, admin, office, seed, system):
         app.include_router(module.router, responses=error_responses())  # any route may fail with a 500
-    for page_module in (student, staff, pwa):
+    for page_module in (student, office_pages, staff, pwa):
         app.include_router(page_module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The last one added runs first: metrics see every answer, security headers go on every

@@ -27,7 +27,8 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "This is the last active admin: make someone else an admin first, then change or deactivate it",
     },
     "account.link_unknown": {
-        "id": "Tautan ini tidak berlaku (salah ketik atau sudah diganti tautan baru); minta tautan baru ke admin",
+        "id": "Tautan ini tidak berlaku (salah ketik atau sudah diganti tautan baru); "
+        "minta tautan baru ke admin",
         "en": "This link is not valid (mistyped or replaced by a newer one); ask an admin for a new link",
     },
     "account.link_used": {
@@ -89,7 +90,8 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "office.users.reset": {"id": "Tautan kata sandi baru", "en": "New password link"},
     "office.users.actions": {"id": "Tindakan", "en": "Actions"},
     "office.users.link_lead": {
-        "id": "Berikan tautan sekali pakai ini kepada {name}; berlaku sampai {expires}. Tautan hanya ditampilkan sekarang.",
+        "id": "Berikan tautan sekali pakai ini kepada {name}; berlaku sampai {expires}. "
+        "Tautan hanya ditampilkan sekarang.",
         "en": "Hand this one-time link to {name}; it works until {expires}. It is shown only now.",
     },
     "office.users.link_label": {"id": "Tautan sekali pakai", "en": "One-time link"},
@@ -99,8 +101,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
     },
     "office.join.title": {"id": "Pilih kata sandi Anda", "en": "Choose your password"},
     "office.join.lead": {
-        "id": "Halo {name}. Nama pengguna Anda: {username}. Kata sandi minimal 10 karakter, minimal 5 karakter berbeda, tanpa nama pengguna.",
-        "en": "Hello {name}. Your username: {username}. The password needs at least 10 characters, at least 5 different ones, and not your username.",
+        "id": "Halo {name}. Nama pengguna Anda: {username}. Kata sandi minimal 10 karakter, "
+        "minimal 5 karakter berbeda, tanpa nama pengguna.",
+        "en": "Hello {name}. Your username: {username}. The password needs at least 10 characters, "
+        "at least 5 different ones, and not your username.",
     },
     "office.join.password": {"id": "Kata sandi baru", "en": "New password"},
     "office.join.submit": {"id": "Simpan kata sandi", "en": "Save the password"},

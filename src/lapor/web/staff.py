@@ -21,7 +21,7 @@ from lapor.broker import events
 from lapor.broker.stats import broker_stats
 from lapor.config import Settings
 from lapor.domain.commands import AddComment, UpdateReport
-from lapor.domain.enums import OPEN_STATUSES, Priority, Role, Status
+from lapor.domain.enums import OPEN_STATUSES, WRITER_ROLES, Priority, Role, Status
 from lapor.domain.transitions import next_statuses
 from lapor.i18n import translate
 from lapor.store import queries
@@ -400,6 +400,8 @@ async def _staff_form(request: Request, user: User | None, settings: Settings) -
     form = await request.form()
     fields = {key: str(value) for key, value in form.items() if isinstance(value, str)}
     if user is None or cross_site(request) or not csrf_valid(request, settings, fields.get(CSRF_FIELD)):
+        return None
+    if Role(user.role) not in WRITER_ROLES:  # a viewer reads, changes nothing
         return None
     return fields
 
