@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,7 +12,7 @@ from redis.asyncio import Redis
 
 from lapor.config import Settings
 from lapor.services import accounts
-from tests.factories import PASSWORD, StaffUser, create_staff
+from tests.factories import PASSWORD, StaffUser, create_staff, report_fields
 
 Drain = Callable[[], Awaitable[object]]
 NEW_PASSWORD = "kunci pintu gedung B"
@@ -242,3 +243,30 @@ async def test_the_audit_log_records_account_changes_without_secrets(
     assert [e["action"] for e in only.json()["items"]] == ["user.join"]
     bad = await client.get("/api/admin/audit", params={"since": "yesterday"}, headers=admin.headers)
     assert bad.status_code == 422
+
+
+async def test_an_open_staff_stream_ends_when_its_owner_is_deactivated(
+    env_for: Callable[..., dict[str, str]], admin: StaffUser, technician: StaffUser, drain: Drain
+) -> None:
+    from tests.live import live_api
+    from tests.test_sse import read_events
+
+    with live_api(env_for(LAPOR_SSE_KEEPALIVE_SECONDS="0.5")) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            async with http.stream("GET", "/api/events", headers=technician.headers) as stream:
+                lines = stream.aiter_lines()
+                await http.post("/api/reports", json=report_fields())
+                await drain()
+                assert len(await read_events(lines, 1)) == 1  # the stream works
+                tek = await user_id(http, admin, "tek")
+                answer = await http.patch(
+                    f"/api/admin/users/{tek}", json={"active": False}, headers=admin.headers
+                )
+                assert answer.status_code == 202
+
+                async def until_closed() -> None:
+                    async for _line in lines:
+                        pass
+
+                await asyncio.wait_for(until_closed(), 20)  # the server ended it, no event needed
+            assert (await http.get("/api/events", headers=technician.headers)).status_code == 401
