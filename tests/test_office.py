@@ -270,3 +270,43 @@ async def test_an_open_staff_stream_ends_when_its_owner_is_deactivated(
 
                 await asyncio.wait_for(until_closed(), 20)  # the server ended it, no event needed
             assert (await http.get("/api/events", headers=technician.headers)).status_code == 401
+
+
+async def test_a_deactivated_members_token_is_refused_while_the_database_is_down(
+    client: httpx.AsyncClient,
+    admin: StaffUser,
+    technician: StaffUser,
+    make_settings: Callable[..., Settings],
+) -> None:
+    from tests.test_sessions import running
+
+    async with running(make_settings("postgresql+asyncpg://postgres@127.0.0.1:1/test")) as degraded:
+        # Degraded mode trusts a signed token on its own...
+        assert (await degraded.get("/api/auth/me", headers=technician.headers)).status_code == 200
+        tek = await user_id(client, admin, "tek")
+        answer = await client.patch(f"/api/admin/users/{tek}", json={"active": False}, headers=admin.headers)
+        assert answer.status_code == 202
+        # ...but not a revoked one: the deactivation is in Redis before the admin's answer.
+        assert (await degraded.get("/api/auth/me", headers=technician.headers)).status_code == 401
+
+
+async def test_the_category_list_follows_an_admins_change_within_seconds(
+    client: httpx.AsyncClient, admin: StaffUser, drain: Drain
+) -> None:
+    async def slugs() -> set[str]:
+        return {c["slug"] for c in (await client.get("/api/categories")).json()["items"]}
+
+    assert "other" in await slugs()  # cached now
+    await client.patch("/api/admin/categories/other", json={"active": False}, headers=admin.headers)
+    await client.post(
+        "/api/admin/categories",
+        json={"slug": "lift", "name_id": "Lift", "name_en": "Lift"},
+        headers=admin.headers,
+    )
+    await drain()
+    deadline = asyncio.get_running_loop().time() + 10  # LAPOR_CATEGORY_CACHE_SECONDS is 3
+    while (current := await slugs()) != (current - {"other"}) | {"lift"} or "other" in current:
+        assert asyncio.get_running_loop().time() < deadline, current
+        await asyncio.sleep(0.2)
+    retired = await client.post("/api/reports", json=report_fields(category="other"))
+    assert retired.status_code == 422  # off the form
