@@ -67,8 +67,9 @@ def test_0008_keeps_existing_data_and_goes_down_and_up(empty_database: str) -> N
                 {"now": now},
             ),
             (
-                "INSERT INTO reports (id, tracking_token_hash, title, description, category, location, priority, "
-                "priority_rank, status, reporter_name, language, photo_status, created_at, updated_at) VALUES "
+                "INSERT INTO reports (id, tracking_token_hash, title, description, category, location, "
+                "priority, priority_rank, status, reporter_name, language, photo_status, created_at, "
+                "updated_at) VALUES "
                 "('00000000-0000-4000-8000-000000000001', 'h', 'AC bocor', 'd', 'other', 'B', 'normal', 2, "
                 "'pending', 'Ani', 'id', 'none', :now, :now)",
                 {"now": now},
