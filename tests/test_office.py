@@ -310,3 +310,40 @@ async def test_the_category_list_follows_an_admins_change_within_seconds(
         await asyncio.sleep(0.2)
     retired = await client.post("/api/reports", json=report_fields(category="other"))
     assert retired.status_code == 422  # off the form
+
+
+async def test_a_member_changes_their_password_on_the_page_and_stays_signed_in(
+    client: httpx.AsyncClient, technician: StaffUser, drain: Drain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+
+    from tests.test_roles import page_session
+
+    form = await page_session(client, "tek")
+    weak = await client.post(
+        "/staff/password", data={**form, "old_password": PASSWORD, "new_password": "tektek"}
+    )
+    assert weak.status_code == 422 and "10" in weak.text
+    monkeypatch.setattr(accounts, "APPLY_WAIT_SECONDS", 0.0)
+    changed = await client.post(
+        "/staff/password", data={**form, "old_password": PASSWORD, "new_password": NEW_PASSWORD}
+    )
+    assert changed.status_code == 200 and 'id="password-done"' in changed.text
+    await drain()
+    dashboard = await client.get("/staff")  # the fresh cookie: still signed in
+    assert re.search(r"Laporan masuk", dashboard.text)
+    assert (await client.get("/api/auth/me", headers=technician.headers)).status_code == 401
+
+
+async def test_a_viewer_reads_a_report_without_its_forms(
+    client: httpx.AsyncClient, settings: Settings, drain: Drain
+) -> None:
+    from tests.test_roles import page_session
+
+    await create_staff(settings, client, username="dekan", role="viewer")
+    report_id = (await client.post("/api/reports", json=report_fields())).json()["id"]
+    await drain()
+    await page_session(client, "dekan")
+    page = await client.get(f"/staff/reports/{report_id}")
+    assert page.status_code == 200 and 'id="read-only"' in page.text
+    assert f"/staff/reports/{report_id}/change" not in page.text

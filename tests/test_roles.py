@@ -33,6 +33,7 @@ OPEN_OR_OWN = {
     ("POST", "/staff/logout"),
     ("POST", "/staff/logout-all"),
     ("POST", "/staff/join"),
+    ("POST", "/staff/password"),
     ("POST", "/"),  # the student's report form
 }
 

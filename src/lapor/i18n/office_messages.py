@@ -113,6 +113,20 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "Password saved. Please sign in.",
     },
     "office.join.sign_in": {"id": "Masuk", "en": "Sign in"},
+    "staff.nav.password": {"id": "Kata sandi", "en": "Password"},
+    "office.password.title": {"id": "Ganti kata sandi", "en": "Change your password"},
+    "office.password.lead": {
+        "id": "Minimal 10 karakter, minimal 5 karakter berbeda, tanpa nama pengguna. Sesi Anda di "
+        "perangkat lain akan berakhir; di sini Anda tetap masuk.",
+        "en": "At least 10 characters, at least 5 different ones, not your username. Your sessions on "
+        "other devices end; here you stay signed in.",
+    },
+    "office.password.old": {"id": "Kata sandi lama", "en": "Old password"},
+    "office.password.submit": {"id": "Ganti kata sandi", "en": "Change the password"},
+    "office.password.done": {
+        "id": "Kata sandi diganti. Sesi lain sudah diakhiri.",
+        "en": "Password changed. Your other sessions have ended.",
+    },
     "office.categories.title": {"id": "Kategori laporan", "en": "Report categories"},
     "office.categories.add": {"id": "Tambah kategori", "en": "Add a category"},
     "office.categories.slug": {"id": "Kode", "en": "Code"},

@@ -17,7 +17,7 @@ from lapor.services import accounts, office
 from lapor.store.accounts_queries import AuditFilters
 from lapor.store.models import User
 from lapor.web.render import render
-from lapor.web.security import CSRF_FIELD, cross_site, csrf_valid
+from lapor.web.security import CSRF_FIELD, SESSION_COOKIE, cross_site, csrf_valid, session_cookie_settings
 from lapor.web.staff import PageStaff
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -284,3 +284,42 @@ async def audit_page(
     )
     context = {"user": user, "entries": items, "next_before": next_before, "action": action, "target": target}
     return render(request, "staff_audit.html", context)
+
+
+@router.get("/password")
+async def password_page(request: Request, user: PageStaff) -> Response:
+    """Any member changes their own password here (the old one required)."""
+    if user is None:
+        return RedirectResponse("/staff", status_code=303)
+    return render(request, "staff_password.html", {"user": user, "error": None, "done": False})
+
+
+@router.post("/password")
+async def change_password(
+    request: Request,
+    user: PageStaff,
+    session: SessionDep,
+    redis: RedisDep,
+    settings: SettingsDep,
+    language: LanguageDep,
+) -> Response:
+    """Every other session ends; this browser gets a fresh session cookie and stays signed in."""
+    fields = await _form(request, settings)
+    if user is None or fields is None:
+        return render(request, "forbidden.html", status_code=403)
+    try:
+        fresh = await accounts.change_password(
+            sessions=request.app.state.sessions,
+            session=session,
+            redis=redis,
+            settings=settings,
+            user=user,
+            old_password=fields.get("old_password", "")[:1024],
+            new_password=fields.get("new_password", "")[:1024],
+        )
+    except LaporError as exc:
+        context = {"user": user, "error": _message(exc, language), "done": False}
+        return render(request, "staff_password.html", context, status_code=exc.status_code)
+    response = render(request, "staff_password.html", {"user": user, "error": None, "done": True})
+    response.set_cookie(SESSION_COOKIE, fresh, **session_cookie_settings(request, settings))
+    return response
