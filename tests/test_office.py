@@ -347,3 +347,44 @@ async def test_a_viewer_reads_a_report_without_its_forms(
     page = await client.get(f"/staff/reports/{report_id}")
     assert page.status_code == 200 and 'id="read-only"' in page.text
     assert f"/staff/reports/{report_id}/change" not in page.text
+
+
+async def test_passwords_travel_hashed_and_never_reach_the_log(
+    client: httpx.AsyncClient,
+    admin: StaffUser,
+    drain: Drain,
+    redis: Redis,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("DEBUG")
+    link = await invite(client, admin, drain)
+    await client.post("/api/auth/invitation", json={"token": token_of(link), "password": NEW_PASSWORD})
+    entries = await redis.xrange("lapor:commands")
+    await drain()
+    wire = " ".join(str(fields) for _id, fields in entries)
+    assert "$argon2id$" in wire  # the hash travels...
+    assert NEW_PASSWORD not in wire and token_of(link) not in wire  # ...never the password or the token
+    assert NEW_PASSWORD not in caplog.text and token_of(link) not in caplog.text
+
+
+async def test_the_worker_applies_nothing_when_two_admins_race_for_the_last_admin(
+    client: httpx.AsyncClient, admin: StaffUser, drain: Drain, redis: Redis, settings: Settings
+) -> None:
+    from lapor.broker.intake import send_command
+    from lapor.domain.commands import Actor, ChangeUser
+    from lapor.domain.enums import Role
+
+    second = await create_staff(settings, client, username="second", role="admin")
+    me, other = await user_id(client, admin, "admin"), await user_id(client, admin, "second")
+    actor = Actor(role=Role.ADMIN, name="Admin", user_id=me)
+    # Both checks passed in the API (two admins), then both commands reach the worker.
+    for target in (me, other):
+        await send_command(redis, ChangeUser(actor=actor, user_id=target, active=False), wait_aof=False)
+    await drain()
+    users = {
+        u["username"]: u
+        for u in (await client.get("/api/admin/users", headers=second.headers)).json()["items"]
+    }
+    assert users["admin"]["active"] is False and users["second"]["active"] is True
+    audit = (await client.get("/api/admin/audit", headers=second.headers)).json()["items"]
+    assert [e["action"] for e in audit] == ["user.deactivate"]

@@ -56,7 +56,7 @@ def apply_account_command(session: Session, command: AccountCommand) -> None:
         _save_category(session, command)
 
 
-def _audit(
+def record_audit(
     session: Session,
     command_id: str,
     actor: Actor,
@@ -65,6 +65,9 @@ def _audit(
     before: Mapping[str, object] | None,
     after: Mapping[str, object] | None,
 ) -> None:
+    """One audit log row in the caller's transaction: for every admin change (other areas' handlers
+    call it too: places, hiding, …). ``before``/``after`` hold only the fields that changed, and
+    never a secret."""
     session.add(
         AuditEntry(
             at=utcnow(),
@@ -105,7 +108,7 @@ def _invite(session: Session, command: InviteUser) -> None:
     session.flush()
     _add_link(session, user.id, command.token_hash, "invite", now, command.expires_at)
     after = {**_user_values(user), "link_expires_at": _iso(command.expires_at)}
-    _audit(session, command.command_id, command.actor, "user.invite", ("user", user.username), None, after)
+    record_audit(session, command.command_id, command.actor, "user.invite", ("user", user.username), None, after)
 
 
 def _add_link(
@@ -145,7 +148,7 @@ def _change(session: Session, command: ChangeUser) -> None:
     after = _user_values(user)
     if after != before:
         changed = {k for k in after if after[k] != before[k]}
-        _audit(
+        record_audit(
             session,
             command.command_id,
             command.actor,
@@ -168,7 +171,7 @@ def _reset(session: Session, command: ResetUser) -> None:
         return _refuse(command.command_id, "no such user")
     _add_link(session, user.id, command.token_hash, "reset", utcnow(), command.expires_at)
     after = {"link_expires_at": _iso(command.expires_at)}
-    _audit(session, command.command_id, command.actor, "user.reset", ("user", user.username), None, after)
+    record_audit(session, command.command_id, command.actor, "user.reset", ("user", user.username), None, after)
 
 
 def _accept(session: Session, command: AcceptInvitation) -> None:
@@ -183,7 +186,7 @@ def _accept(session: Session, command: AcceptInvitation) -> None:
     user.password_hash = command.password_hash
     actor = Actor(role=Role(user.role), name=user.display_name, user_id=user.id)
     action = "user.join" if link.purpose == "invite" else "user.password_reset"
-    _audit(session, command.command_id, actor, action, ("user", user.username), None, {"password": "changed"})
+    record_audit(session, command.command_id, actor, action, ("user", user.username), None, {"password": "changed"})
 
 
 def _set_password(session: Session, command: SetPassword) -> None:
@@ -192,7 +195,7 @@ def _set_password(session: Session, command: SetPassword) -> None:
         return _refuse(command.command_id, "no such user")
     user.password_hash = command.password_hash
     target = ("user", user.username)
-    _audit(session, command.command_id, command.actor, "user.password", target, None, {"password": "changed"})
+    record_audit(session, command.command_id, command.actor, "user.password", target, None, {"password": "changed"})
 
 
 def _save_category(session: Session, command: SaveCategory) -> None:
@@ -220,7 +223,7 @@ def _save_category(session: Session, command: SaveCategory) -> None:
             return None
         before, after = {k: before[k] for k in changed}, {k: after[k] for k in changed}
     action = "category.create" if command.create else "category.update"
-    _audit(session, command.command_id, command.actor, action, ("category", command.slug), before, after)
+    record_audit(session, command.command_id, command.actor, action, ("category", command.slug), before, after)
     return None
 
 
