@@ -108,7 +108,9 @@ def _invite(session: Session, command: InviteUser) -> None:
     session.flush()
     _add_link(session, user.id, command.token_hash, "invite", now, command.expires_at)
     after = {**_user_values(user), "link_expires_at": _iso(command.expires_at)}
-    record_audit(session, command.command_id, command.actor, "user.invite", ("user", user.username), None, after)
+    record_audit(
+        session, command.command_id, command.actor, "user.invite", ("user", user.username), None, after
+    )
 
 
 def _add_link(
@@ -171,7 +173,9 @@ def _reset(session: Session, command: ResetUser) -> None:
         return _refuse(command.command_id, "no such user")
     _add_link(session, user.id, command.token_hash, "reset", utcnow(), command.expires_at)
     after = {"link_expires_at": _iso(command.expires_at)}
-    record_audit(session, command.command_id, command.actor, "user.reset", ("user", user.username), None, after)
+    record_audit(
+        session, command.command_id, command.actor, "user.reset", ("user", user.username), None, after
+    )
 
 
 def _accept(session: Session, command: AcceptInvitation) -> None:
@@ -186,7 +190,9 @@ def _accept(session: Session, command: AcceptInvitation) -> None:
     user.password_hash = command.password_hash
     actor = Actor(role=Role(user.role), name=user.display_name, user_id=user.id)
     action = "user.join" if link.purpose == "invite" else "user.password_reset"
-    record_audit(session, command.command_id, actor, action, ("user", user.username), None, {"password": "changed"})
+    record_audit(
+        session, command.command_id, actor, action, ("user", user.username), None, {"password": "changed"}
+    )
 
 
 def _set_password(session: Session, command: SetPassword) -> None:
@@ -195,7 +201,9 @@ def _set_password(session: Session, command: SetPassword) -> None:
         return _refuse(command.command_id, "no such user")
     user.password_hash = command.password_hash
     target = ("user", user.username)
-    record_audit(session, command.command_id, command.actor, "user.password", target, None, {"password": "changed"})
+    record_audit(
+        session, command.command_id, command.actor, "user.password", target, None, {"password": "changed"}
+    )
 
 
 def _save_category(session: Session, command: SaveCategory) -> None:
@@ -223,7 +231,9 @@ def _save_category(session: Session, command: SaveCategory) -> None:
             return None
         before, after = {k: before[k] for k in changed}, {k: after[k] for k in changed}
     action = "category.create" if command.create else "category.update"
-    record_audit(session, command.command_id, command.actor, action, ("category", command.slug), before, after)
+    record_audit(
+        session, command.command_id, command.actor, action, ("category", command.slug), before, after
+    )
     return None
 
 
