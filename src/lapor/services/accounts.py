@@ -8,6 +8,7 @@ the ones two admins could race on again and then applies nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -182,10 +183,16 @@ async def accept(
         raise ServiceUnavailable("error.broker_unavailable") from exc
     if not claimed:
         raise Conflict("account.link_used")
-    # A reset ends whatever sessions the old password had, degraded mode included.
-    await _revoke_all(redis=redis, settings=settings, user_id=user.id)
     command = AcceptInvitation(token_hash=link.token_hash, password_hash=password_hash)
-    await send(redis=redis, settings=settings, command=command)
+    try:
+        # A reset ends whatever sessions the old password had, degraded mode included.
+        await _revoke_all(redis=redis, settings=settings, user_id=user.id)
+        await send(redis=redis, settings=settings, command=command)
+    except ServiceUnavailable:
+        # Not sent: the link is not used up; the member can try again in a moment.
+        with contextlib.suppress(RedisError, OSError):
+            await redis.delete(keys.link_claim(link.token_hash))
+        raise
     return user
 
 
