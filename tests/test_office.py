@@ -388,3 +388,20 @@ async def test_the_worker_applies_nothing_when_two_admins_race_for_the_last_admi
     assert users["admin"]["active"] is False and users["second"]["active"] is True
     audit = (await client.get("/api/admin/audit", headers=second.headers)).json()["items"]
     assert [e["action"] for e in audit] == ["user.deactivate"]
+
+
+async def test_a_sign_in_squeezed_in_before_the_worker_deactivates_is_refused_in_degraded_mode_too(
+    client: httpx.AsyncClient,
+    admin: StaffUser,
+    technician: StaffUser,
+    drain: Drain,
+    make_settings: Callable[..., Settings],
+) -> None:
+    from tests.test_sessions import running
+
+    tek = await user_id(client, admin, "tek")
+    await client.patch(f"/api/admin/users/{tek}", json={"active": False}, headers=admin.headers)
+    squeezed = await _signed("tek", client)  # the database still says active: a token is issued
+    await drain()  # the worker commits the deactivation, then ends the sessions again
+    async with running(make_settings("postgresql+asyncpg://postgres@127.0.0.1:1/test")) as degraded:
+        assert (await degraded.get("/api/auth/me", headers=squeezed.headers)).status_code == 401

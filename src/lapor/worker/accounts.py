@@ -40,12 +40,17 @@ _USER_FIELDS = ("username", "display_name", "role", "active")
 _CATEGORY_FIELDS = ("name_id", "name_en", "default_priority", "position", "active")
 
 
-def apply_account_command(session: Session, command: AccountCommand) -> None:
-    """Apply one of the office's commands inside the caller's transaction."""
+def apply_account_command(session: Session, command: AccountCommand) -> int | None:
+    """Apply one of the office's commands inside the caller's transaction; returns the member
+    whose sessions end once it is committed (deactivated or given another role), or None.
+
+    The API ended them already when it sent the command; the worker ends them again after the
+    commit, so that a sign-in squeezed in between (the account still active then) does not leave
+    a token that degraded mode would trust."""
+    if isinstance(command, ChangeUser):
+        return _change(session, command)
     if isinstance(command, InviteUser):
         _invite(session, command)
-    elif isinstance(command, ChangeUser):
-        _change(session, command)
     elif isinstance(command, ResetUser):
         _reset(session, command)
     elif isinstance(command, AcceptInvitation):
@@ -54,6 +59,7 @@ def apply_account_command(session: Session, command: AccountCommand) -> None:
         _set_password(session, command)
     else:
         _save_category(session, command)
+    return None
 
 
 def record_audit(
@@ -131,15 +137,17 @@ def _active_admins(session: Session) -> int:
     return session.scalar(query) or 0
 
 
-def _change(session: Session, command: ChangeUser) -> None:
+def _change(session: Session, command: ChangeUser) -> int | None:
     user = session.get(User, command.user_id, with_for_update=True)
     if user is None:
-        return _refuse(command.command_id, "no such user")
+        _refuse(command.command_id, "no such user")
+        return None
     role = command.role.value if command.role is not None else None
     if removes_last_admin(
         user.role, user.active, role=role, active=command.active, admins=_active_admins(session)
     ):
-        return _refuse(command.command_id, "the last active admin")
+        _refuse(command.command_id, "the last active admin")
+        return None
     before = _user_values(user)
     if role is not None:
         user.role = role
@@ -159,6 +167,7 @@ def _change(session: Session, command: ChangeUser) -> None:
             {k: before[k] for k in sorted(changed)},
             {k: after[k] for k in sorted(changed)},
         )
+    return user.id if command.active is False or before["role"] != after["role"] else None
 
 
 def _change_action(changed: set[str], active: bool | None) -> str:

@@ -33,6 +33,7 @@ _INSERT_PROCESSED = insert(table_of(ProcessedCommand))
 class Outcome:
     events: list[ReportEvent]
     replayed: bool  # the command had been applied before; its events are sent again
+    end_sessions_of: int | None = None  # a staff member deactivated or given another role
 
 
 async def apply_command(runner: TransactionRunner, command: AnyCommand) -> Outcome:
@@ -83,6 +84,7 @@ def _apply(session: Session, command: AnyCommand) -> Outcome:
     replays the stored events. One round trip fewer for every command that is new.
     """
     events: list[ReportEvent] = []
+    end_sessions_of = None
     if isinstance(command, CreateReport):
         events = handlers.create_report(session, command)
     elif isinstance(command, UpdateReport):
@@ -94,7 +96,7 @@ def _apply(session: Session, command: AnyCommand) -> Outcome:
     elif isinstance(command, SubscribeStaffPush):
         subscriptions.subscribe_staff(session, command)
     elif isinstance(command, AccountCommand):
-        apply_account_command(session, command)
+        end_sessions_of = apply_account_command(session, command)
     else:
         subscriptions.unsubscribe(session, command)
     session.flush()  # the ORM's changes (updates) first, then the record that they are done
@@ -107,7 +109,7 @@ def _apply(session: Session, command: AnyCommand) -> Outcome:
             "events": [event.model_dump(mode="json") for event in events],
         },
     )
-    return Outcome(events, replayed=False)
+    return Outcome(events, replayed=False, end_sessions_of=end_sessions_of)
 
 
 def processed_events(session: Session, command_id: str) -> list[ReportEvent] | None:
