@@ -338,6 +338,36 @@ async def staff_login(page: Page) -> None:
     await page.locator("#username").fill("budi")
 
 
+async def office_admin(scene: Scene, context: BrowserContext) -> None:
+    """The admin's own pages: the staff (one invited, not joined yet), a retired category, the log."""
+    if "office_ready" not in scene.values:
+        admin = await scene.staff("admin", "admin", "Admin Fasilitas")
+        await scene.staff("budi", "technician", "Budi Santoso")
+        invited = {"username": "rina", "display_name": "Rina Dekan", "role": "viewer"}
+        (await scene.http.post("/api/admin/users", json=invited, headers=admin)).raise_for_status()
+        retire = {"active": False}
+        (await scene.http.patch("/api/admin/categories/other", json=retire, headers=admin)).raise_for_status()
+        scene.values["office_ready"] = "yes"
+    await sign_in_staff(context, "admin")
+
+
+async def join_link(scene: Scene, context: BrowserContext) -> None:
+    """A fresh one-time link, opened by its new member."""
+    admin = await scene.staff("admin", "admin", "Admin Fasilitas")
+    invited = {"username": "sari", "display_name": "Sari Teknisi", "role": "technician"}
+    answer = await scene.http.post("/api/admin/users", json=invited, headers=admin)
+    answer.raise_for_status()
+    link = answer.json()["link"]
+    scene.values["join_query"] = link.split("?", 1)[1]
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:  # until the worker has stored the invitation
+        listed = (await scene.http.get("/api/admin/users", headers=admin)).json()["items"]
+        if any(u["username"] == "sari" for u in listed):
+            return
+        await asyncio.sleep(0.2)
+    raise RuntimeError("the invitation was not stored")
+
+
 SHOTS: list[Shot] = [
     Shot("student-form-phone", "/?location=Gedung%20A%2C%20lantai%202%2C%20ruang%20201", PHONE, student_form),
     Shot(
@@ -362,6 +392,10 @@ SHOTS: list[Shot] = [
         places,
     ),
     Shot("labels-sheet", "", DESKTOP, label_sheet, in_browser=False),
+    Shot("staff-users-desktop", "/staff/users", DESKTOP, office_admin),
+    Shot("staff-categories-desktop", "/staff/categories", DESKTOP, office_admin),
+    Shot("staff-audit-desktop", "/staff/audit", DESKTOP, office_admin),
+    Shot("staff-join-phone", "/staff/join?{join_query}", PHONE, join_link),
 ]
 
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from lapor.app import create_app
 from lapor.broker.client import connect
@@ -32,6 +32,8 @@ _CLEAN_TABLES = (
     "timeline_entries",
     "processed_commands",
     "reports",
+    "audit_log",
+    "invitations",
     "users",
     "rooms",
     "buildings",
@@ -99,15 +101,24 @@ def settings(make_settings: Callable[..., Settings], database_url: str) -> Setti
     return make_settings(database_url)
 
 
+async def _restore_categories(conn: AsyncConnection) -> None:
+    """The categories a campus starts with, as the first migration made them (admins change them)."""
+    await conn.execute(text("DELETE FROM categories"))
+    await conn.execute(
+        text(
+            "INSERT INTO categories (slug, name_id, name_en, position, active) VALUES (:s, :i, :e, :p, true)"
+        ),
+        [{"s": s, "i": i, "e": e, "p": n} for n, (s, i, e) in enumerate(DEFAULT_CATEGORIES)],
+    )
+
+
 async def _clean_database(url: str) -> None:
     engine = create_engine(url)
     async with engine.begin() as conn:
         for table in _CLEAN_TABLES:
             await conn.execute(text(f"DELETE FROM {table}"))
         await conn.execute(text("UPDATE status_counts SET count = 0"))
-        # Categories a test added (the defaults come with the migration and stay).
-        defaults = ", ".join(f"'{slug}'" for slug, _id, _en in DEFAULT_CATEGORIES)
-        await conn.execute(text(f"DELETE FROM categories WHERE slug NOT IN ({defaults})"))
+        await _restore_categories(conn)
     await engine.dispose()
 
 

@@ -58,14 +58,22 @@ CHECKS = [
 KNOWN_REPORT_IDS: list[str] = []
 
 
+# The admin's account id (see `admin_headers`), so that account operations reach past the 404.
+KNOWN_USER_IDS: list[int] = []
+KNOWN_SLUGS = ["other", "electrical"]
+
+
 @schema.hook
 def flatmap_path_parameters(ctx: schemathesis.HookContext, path_parameters: Any) -> Any:
-    """Now and then ask about a report that exists: random ids only ever reach the 404."""
-    if not path_parameters or "report_id" not in path_parameters or not KNOWN_REPORT_IDS:
+    """Now and then ask about a report, an account or a category that exists: random ids only ever
+    reach the 404."""
+    if not path_parameters:
         return st.just(path_parameters)
-    return st.sampled_from(
-        [path_parameters, *({**path_parameters, "report_id": id_} for id_ in KNOWN_REPORT_IDS)]
-    )
+    known = {"report_id": KNOWN_REPORT_IDS, "user_id": KNOWN_USER_IDS, "slug": KNOWN_SLUGS}
+    for name, values in known.items():
+        if name in path_parameters and values:
+            return st.sampled_from([path_parameters, *({**path_parameters, name: value} for value in values)])
+    return st.just(path_parameters)
 
 
 @functools.cache
@@ -88,6 +96,7 @@ async def admin_headers(settings: Settings, redis: Redis, monkeypatch: pytest.Mo
     finally:
         await engine.dispose()
     assert user is not None
+    KNOWN_USER_IDS[:] = [user.id]
     claims = TokenClaims(user.id, password_fingerprint(user.password_hash), user.role, user.display_name)
     return {"Authorization": f"Bearer {issue_token(settings.signing_key, claims)}"}
 

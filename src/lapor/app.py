@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
 from lapor import __version__
-from lapor.api.routes import admin, auth, event_streams, legacy, places, push, reports, system
+from lapor.api.routes import admin, auth, event_streams, legacy, office, places, push, reports, system
 from lapor.broker.client import connect
 from lapor.broker.intake_script import check_wait_aof_supported, intake_pipe, warm_intake
 from lapor.config import Settings
@@ -28,6 +28,7 @@ from lapor.push.vapid import load_vapid, public_key
 from lapor.services.categories import CategoryCache
 from lapor.services.places import RoomCache
 from lapor.store.engine import create_engine, create_sessionmaker
+from lapor.web import office as office_pages
 from lapor.web import place_pages, pwa, staff, staff_places, student
 from lapor.web.render import STATIC
 
@@ -67,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.redis = redis
         app.state.intake_pipe = intake_pipe(redis)
         app.state.sessions = create_sessionmaker(engine)
-        app.state.categories = CategoryCache(app.state.sessions)
+        app.state.categories = CategoryCache(app.state.sessions, ttl_seconds=settings.category_cache_seconds)
         app.state.rooms = RoomCache(app.state.sessions, redis)
         app.state.hub = hub
         app.state.stream_admission = StreamAdmission(
@@ -101,9 +102,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics_registry = CollectorRegistry(auto_describe=True)
     install_error_handlers(app)
-    for module in (reports, event_streams, push, auth, admin, legacy, system, places):
+    for module in (reports, event_streams, push, auth, admin, office, legacy, system, places):
         app.include_router(module.router, responses=error_responses())  # any route may fail with a 500
-    for page_module in (student, staff, pwa, place_pages, staff_places):
+    for page_module in (student, office_pages, staff, pwa, place_pages, staff_places):
         app.include_router(page_module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The last one added runs first: metrics see every answer, security headers go on every

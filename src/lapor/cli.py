@@ -197,7 +197,7 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "technician"]), required=True)
+@click.option("--role", type=click.Choice(["admin", "technician", "viewer"]), required=True)
 @click.option("--name", "display_name", default=None, help="Display name (default: the username)")
 @click.option(
     "--password",

@@ -165,6 +165,12 @@ class Settings(BaseSettings):
     database_lock_timeout_ms: int = Field(
         default=5_000, ge=0, description="PostgreSQL lock_timeout of the workers' sessions; 0: none"
     )
+    category_cache_seconds: float = Field(
+        default=3.0,
+        gt=0,
+        le=300,
+        description="How long an API process serves its category list before re-reading it",
+    )
     # The address students and staff reach the system at; every absolute link is built from it.
     public_url: str = Field(default="", description="Required in production; in development http://HOST:PORT")
 
@@ -224,7 +230,8 @@ class Settings(BaseSettings):
         if self.env == "production" and not url:
             raise ValueError(
                 "LAPOR_PUBLIC_URL must be set in production: the address students reach the system at "
-                "(for example https://lapor.your-campus.ac.id); QR labels and links are built from it"
+                "(for example https://lapor.your-campus.ac.id); QR labels and invitation links are "
+                "built from it"
             )
 
     @cached_property

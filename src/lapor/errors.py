@@ -65,6 +65,20 @@ class Forbidden(LaporError):
     code = "forbidden"
 
 
+class Conflict(LaporError):
+    """The change clashes with what is stored: a name taken, the last admin, a link already used."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class Gone(LaporError):
+    """A one-time link that expired or was replaced by a newer one."""
+
+    status_code = 410
+    code = "gone"
+
+
 class PayloadTooLarge(LaporError):
     status_code = 413
     code = "payload_too_large"

@@ -69,3 +69,9 @@ def command_result(command_id: str) -> str:
 
 
 PLACES_VERSION = f"{PREFIX}places:version"  # counter: bumped by the worker after each places change
+
+
+def link_claim(token_hash: str) -> str:
+    """Set (NX) by the API process that accepted a one-time link, so a second use at the same
+    moment is refused before the worker has marked the link used."""
+    return f"{PREFIX}link:claimed:{token_hash}"

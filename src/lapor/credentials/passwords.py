@@ -40,3 +40,12 @@ async def verify_password_off_loop(password_hash: str | None, password: str) -> 
         _executor = ThreadPoolExecutor(VERIFY_THREADS, thread_name_prefix="lapor-argon2")
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_executor, verify_password, password_hash, password)
+
+
+async def hash_password_off_loop(password: str) -> str:
+    """``hash_password`` on the same few threads as verification (it costs as much)."""
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(VERIFY_THREADS, thread_name_prefix="lapor-argon2")
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_executor, hash_password, password)

@@ -126,8 +126,81 @@ class ImportPlaces(_BaseCommand):
     rows: list[PlaceRow]
 
 
+class _AdminCommand(_BaseCommand):
+    """A change to the office's own set-up, recorded in the audit log with who asked for it."""
+
+    actor: Actor
+
+
+class InviteUser(_AdminCommand):
+    """A new staff account without a password, and the one-time link (its hash) to choose one."""
+
+    type: Literal["user.invite"] = "user.invite"
+    username: str
+    display_name: str
+    role: Role
+    token_hash: str
+    expires_at: datetime
+
+
+class ChangeUser(_AdminCommand):
+    """An admin changes a staff member's role, name or whether the account is active."""
+
+    type: Literal["user.change"] = "user.change"
+    user_id: int
+    role: Role | None = None
+    display_name: str | None = None
+    active: bool | None = None
+
+
+class ResetUser(_AdminCommand):
+    """A new one-time link for an existing account; older unused links of theirs stop working."""
+
+    type: Literal["user.reset"] = "user.reset"
+    user_id: int
+    token_hash: str
+    expires_at: datetime
+
+
+class AcceptInvitation(_BaseCommand):
+    """A staff member chose their password through a one-time link (hashed by the API already)."""
+
+    type: Literal["user.accept"] = "user.accept"
+    token_hash: str
+    password_hash: str
+
+
+class SetPassword(_AdminCommand):
+    """A staff member changed their own password (hashed by the API already)."""
+
+    type: Literal["user.password"] = "user.password"
+    user_id: int
+    password_hash: str
+
+
+class SaveCategory(_AdminCommand):
+    """Create a category (``create``) or change one; a field left None stays as it is."""
+
+    type: Literal["category.save"] = "category.save"
+    slug: str
+    create: bool = False
+    name_id: str | None = None
+    name_en: str | None = None
+    default_priority: Priority | None = None
+    position: int | None = None
+    active: bool | None = None
+
+
+AccountCommand = InviteUser | ChangeUser | ResetUser | AcceptInvitation | SetPassword | SaveCategory
 AnyCommand = (
-    CreateReport | UpdateReport | AddComment | SubscribePush | SubscribeStaffPush | Unsubscribe | ImportPlaces
+    CreateReport
+    | UpdateReport
+    | AddComment
+    | SubscribePush
+    | SubscribeStaffPush
+    | Unsubscribe
+    | ImportPlaces
+    | AccountCommand
 )
 Command = Annotated[AnyCommand, Field(discriminator="type")]
 command_adapter: TypeAdapter[Command] = TypeAdapter(Command)

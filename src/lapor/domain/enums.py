@@ -33,8 +33,13 @@ _PRIORITY_RANK = {Priority.EMERGENCY: 0, Priority.MEDIUM: 1, Priority.NORMAL: 2}
 class Role(StrEnum):
     ADMIN = "admin"
     TECHNICIAN = "technician"
+    VIEWER = "viewer"  # reads everything staff read, changes nothing (deans, auditors)
     REPORTER = "reporter"  # the anonymous student, proven by the tracking token
     SYSTEM = "system"  # the worker itself, e.g. noting in the timeline that a photo is unusable
+
+
+STAFF_ROLES = (Role.ADMIN, Role.TECHNICIAN, Role.VIEWER)  # the roles a staff account can have
+WRITER_ROLES = frozenset({Role.ADMIN, Role.TECHNICIAN})  # the staff who may change reports
 
 
 class TimelineKind(StrEnum):

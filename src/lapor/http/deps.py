@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lapor.auth import revocation
 from lapor.auth.tokens import InvalidToken, TokenClaims, password_fingerprint, read_token
 from lapor.config import Settings
-from lapor.domain.enums import Role
+from lapor.domain.enums import WRITER_ROLES, Role
 from lapor.errors import DATABASE_ERRORS, Forbidden, ServiceUnavailable, Unauthorized
 from lapor.http.errors import language_of
 from lapor.http.security import (
@@ -216,6 +216,27 @@ async def original_api_staff(
 
 
 OriginalApiStaffDep = Annotated[User, Depends(original_api_staff)]
+
+
+def require_writer(user: User) -> User:
+    """The staff member, when their role may change reports; a viewer gets a 403."""
+    if Role(user.role) not in WRITER_ROLES:
+        raise Forbidden("auth.read_only")
+    return user
+
+
+async def current_writer(user: StaffDep) -> User:
+    return require_writer(user)
+
+
+WriterDep = Annotated[User, Depends(current_writer)]
+
+
+async def original_api_writer(user: OriginalApiStaffDep) -> User:
+    return require_writer(user)
+
+
+OriginalApiWriterDep = Annotated[User, Depends(original_api_writer)]
 
 
 async def current_admin(user: StaffDep) -> User:

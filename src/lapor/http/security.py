@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
@@ -90,6 +91,10 @@ def cross_site(request: Request) -> bool:
     fetch_site = request.headers.get("sec-fetch-site", "").lower()
     if fetch_site == "cross-site":
         return True
+    if fetch_site == "same-origin":
+        # The browser's own verdict, which no page can forge; it outranks ``Origin: null``, which
+        # Chromium sends for a form posted from a page served with ``Referrer-Policy: no-referrer``.
+        return False
     origin = request.headers.get("origin")
     if origin is None:
         return False
@@ -117,16 +122,20 @@ def ensure_csrf_cookie(request: Request, response: Response) -> None:
         )
 
 
+def session_cookie_settings(request: Request, settings: Settings) -> dict[str, Any]:
+    """How the session cookie is set: one place, for a sign-in and for a password change."""
+    return {
+        "max_age": settings.token_max_age_seconds,
+        "httponly": True,
+        "samesite": "lax",
+        "secure": _secure(request),
+    }
+
+
 def start_session(request: Request, response: Response, user: User, settings: Settings) -> None:
     claims = TokenClaims(user.id, password_fingerprint(user.password_hash), user.role, user.display_name)
-    response.set_cookie(
-        SESSION_COOKIE,
-        issue_token(settings.signing_key, claims),
-        max_age=settings.token_max_age_seconds,
-        httponly=True,
-        samesite="lax",
-        secure=_secure(request),
-    )
+    token = issue_token(settings.signing_key, claims)
+    response.set_cookie(SESSION_COOKIE, token, **session_cookie_settings(request, settings))
 
 
 def end_session(response: Response) -> None:

@@ -232,8 +232,13 @@ async def event_stream(
     keepalive_seconds: float,
     max_seconds: float,
     room: str | None = None,
+    still_allowed: Callable[[], Awaitable[bool]] | None = None,
 ) -> AsyncIterator[str]:
     """The SSE body for one connection: backlog or snapshot, then live events, with keep-alives.
+
+    ``still_allowed`` (a staff stream) is asked before every live event and keep-alive: once the
+    staff member is signed out or deactivated the stream ends, and the browser's reconnect is
+    refused with a 401, so an open page stops receiving at once rather than at the stream's cap.
 
     Every event goes through ``deliverable`` for ``audience``, from the backlog and live alike.
     The connection's lifetime is capped so that long-lived streams spread over API processes
@@ -273,10 +278,14 @@ async def event_stream(
                     subscription.queue.get(), timeout=min(keepalive_seconds, remaining)
                 )
             except TimeoutError:
+                if still_allowed is not None and not await still_allowed():
+                    return
                 yield ": keep-alive\n\n"
                 continue
             if stream_id_key(entry_id) <= sent:
                 continue  # already sent from the backlog
+            if still_allowed is not None and not await still_allowed():
+                return
             sent = stream_id_key(entry_id)
             payload = deliverable(event, audience, language)
             if payload is not None:

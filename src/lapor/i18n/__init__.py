@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from babel.core import negotiate_locale
 
-from lapor.i18n import api_messages, places_messages, push_messages, staff_messages, student_messages
+from lapor.i18n import (
+    api_messages,
+    office_messages,
+    places_messages,
+    push_messages,
+    staff_messages,
+    student_messages,
+)
 from lapor.i18n.types import DEFAULT_LANGUAGE, LANGUAGES, Language
 
 MESSAGES: dict[str, dict[Language, str]] = {}
@@ -18,6 +25,7 @@ for _part in (
     staff_messages.MESSAGES,
     push_messages.MESSAGES,
     places_messages.MESSAGES,
+    office_messages.MESSAGES,
 ):
     _clash = MESSAGES.keys() & _part.keys()
     if _clash:

@@ -66,7 +66,8 @@ class Category(Base):
     name_id: Mapped[str] = mapped_column(String(80))
     name_en: Mapped[str] = mapped_column(String(80))
     position: Mapped[int] = mapped_column(Integer, default=0)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # retired: off the form, reports kept
+    default_priority: Mapped[str] = mapped_column(String(20), default="normal", server_default="normal")
 
 
 class User(Base):
@@ -228,3 +229,43 @@ class Room(Base):
     search: Mapped[str] = mapped_column(String(400))
 
     __table_args__ = (Index("ix_rooms_building", "building_code", "code"),)
+
+
+class Invitation(Base):
+    """A one-time link where a staff member chooses their password: on invitation, or after an
+    admin's reset. Only the token's hash is stored; the link itself is shown once, to the admin."""
+
+    __tablename__ = "invitations"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(10))  # invite, reset
+    created_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    __table_args__ = (Index("ix_invitations_user", "user_id"),)
+
+
+class AuditEntry(Base):
+    """One admin change: who, when, what, before → after (secrets never). Written by the worker in
+    the same transaction as the change it records."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column()
+    command_id: Mapped[str] = mapped_column(String(36))
+    actor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: the member themselves
+    actor_name: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(40))  # user.invite, user.update, category.update, …
+    target_type: Mapped[str] = mapped_column(String(20))  # user, category
+    target: Mapped[str] = mapped_column(String(80))  # a username or a category slug
+    before: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
+
+    __table_args__ = (
+        Index("ix_audit_log_at", "at", "id"),
+        Index("ix_audit_log_target", "target_type", "target", "id"),
+        Index("ix_audit_log_action", "action", "id"),
+    )

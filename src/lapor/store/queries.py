@@ -193,8 +193,9 @@ async def get_user_by_username(session: AsyncSession, *, username: str) -> User 
 
 
 async def list_staff(session: AsyncSession) -> list[User]:
-    """Active staff, for the assignment list."""
-    return list(await session.scalars(select(User).where(User.active.is_(True)).order_by(User.display_name)))
+    """Active staff who can work on reports, for the assignment list (a viewer changes nothing)."""
+    query = select(User).where(User.active.is_(True), User.role != "viewer").order_by(User.display_name)
+    return list(await session.scalars(query))
 
 
 async def display_names(session: AsyncSession, *, user_ids: set[int]) -> dict[int, str]:

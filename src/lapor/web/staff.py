@@ -15,7 +15,7 @@ from lapor.auth.tokens import TokenClaims
 from lapor.broker import event_stream
 from lapor.broker.stats import broker_stats
 from lapor.config import Settings
-from lapor.domain.enums import OPEN_STATUSES, Priority, Role, Status
+from lapor.domain.enums import OPEN_STATUSES, WRITER_ROLES, Priority, Role, Status
 from lapor.domain.transitions import next_statuses
 from lapor.errors import DATABASE_ERRORS, LaporError, NotFound, ServiceUnavailable, TooManyRequests
 from lapor.http.deps import REDIS_ERRORS, LanguageDep, RedisDep, SessionDep, SettingsDep, staff_from_token
@@ -398,6 +398,8 @@ async def staff_form(request: Request, user: User | None, settings: Settings) ->
     form = await request.form()
     fields = {key: str(value) for key, value in form.items() if isinstance(value, str)}
     if user is None or cross_site(request) or not csrf_valid(request, settings, fields.get(CSRF_FIELD)):
+        return None
+    if Role(user.role) not in WRITER_ROLES:  # a viewer reads, changes nothing
         return None
     return fields
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lapor.domain.commands import (
+    AccountCommand,
     AddComment,
     AnyCommand,
     CreateReport,
@@ -24,6 +25,7 @@ from lapor.domain.commands import (
 from lapor.domain.events import ReportEvent
 from lapor.store.models import ProcessedCommand, table_of
 from lapor.worker import handlers, places, subscriptions
+from lapor.worker.accounts import apply_account_command
 from lapor.worker.transactions import TransactionRunner
 
 _INSERT_PROCESSED = insert(table_of(ProcessedCommand))
@@ -34,6 +36,7 @@ class Outcome:
     events: list[ReportEvent]
     replayed: bool  # the command had been applied before; its events are sent again
     result: dict[str, Any] | None = None  # for a sender that waits for it (keys.command_result)
+    end_sessions_of: int | None = None  # a staff member deactivated or given another role
 
 
 async def apply_command(runner: TransactionRunner, command: AnyCommand) -> Outcome:
@@ -85,6 +88,7 @@ def _apply(session: Session, command: AnyCommand) -> Outcome:
     """
     events: list[ReportEvent] = []
     result: dict[str, Any] | None = None
+    end_sessions_of = None
     if isinstance(command, CreateReport):
         events = handlers.create_report(session, command)
     elif isinstance(command, UpdateReport):
@@ -97,6 +101,8 @@ def _apply(session: Session, command: AnyCommand) -> Outcome:
         subscriptions.subscribe_staff(session, command)
     elif isinstance(command, ImportPlaces):
         result = places.import_places(session, command)
+    elif isinstance(command, AccountCommand):
+        end_sessions_of = apply_account_command(session, command)
     else:
         subscriptions.unsubscribe(session, command)
     session.flush()  # the ORM's changes (updates) first, then the record that they are done
@@ -109,7 +115,7 @@ def _apply(session: Session, command: AnyCommand) -> Outcome:
             "events": [event.model_dump(mode="json") for event in events],
         },
     )
-    return Outcome(events, replayed=False, result=result)
+    return Outcome(events, replayed=False, result=result, end_sessions_of=end_sessions_of)
 
 
 def processed_events(session: Session, command_id: str) -> list[ReportEvent] | None:

@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from lapor.auth import revocation
 from lapor.broker import consumer, event_stream, keys
 from lapor.broker.consumer import Entry
 from lapor.broker.stats import LATENCY_BUCKETS
@@ -217,6 +218,7 @@ class Worker:
                     applied.append((entry, command, outcome))
         if applied:
             await self._complete(applied)
+            await self._end_sessions(applied)
         if any(isinstance(command, CreateReport) and command.upload for _e, command, _o in applied):
             self.photos.wake()
         self.processed += len(applied)
@@ -267,6 +269,16 @@ class Worker:
                     pipe.hincrby(keys.LATENCY, bucket, 1)
                     pipe.hincrbyfloat(keys.LATENCY, "sum", seconds)
             await pipe.execute()
+
+    async def _end_sessions(self, applied: list[tuple[Entry, AnyCommand, Outcome]]) -> None:
+        """After the commits: end the sessions of members just deactivated or given another role."""
+        for _entry, _command, outcome in applied:
+            if outcome.end_sessions_of is not None:
+                await revocation.revoke_user_before(
+                    self.redis,
+                    user_id=outcome.end_sessions_of,
+                    max_token_age=self.settings.token_max_age_seconds,
+                )
 
     async def _handle(self, entry: Entry, command: AnyCommand) -> Outcome | None:
         """Apply one entry's command (committed when this returns); None if it stays unacknowledged.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from lapor.auth import revocation
 from lapor.auth.signin import sign_in
@@ -23,7 +23,8 @@ from lapor.http.deps import (
     StaffSessionDep,
 )
 from lapor.http.errors import error_responses
-from lapor.http.security import end_session
+from lapor.http.security import SESSION_COOKIE, end_session, session_cookie_settings
+from lapor.services import accounts
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -113,3 +114,76 @@ def _signed_out(staff: StaffSession) -> Response:
     if staff.by_cookie:
         end_session(response)
     return response
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    old_password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+    new_password: Annotated[str, StringConstraints(min_length=1, max_length=1024)] = Field(
+        description="At least 10 characters, at least 5 different ones, not containing the username"
+    )
+
+
+@router.post(
+    "/password",
+    response_model=Token,
+    summary="Change your own password: every other session ends; this one continues with a fresh token",
+    responses=error_responses(401, 403, 422, 503),
+)
+async def change_password(
+    body: PasswordChange,
+    request: Request,
+    response: Response,
+    staff: StaffSessionDep,
+    session: SessionDep,
+    redis: RedisDep,
+    settings: SettingsDep,
+) -> Token:
+    """The old password is required. Every token and session of the caller issued until now is
+    revoked (the one this request carries too); the answer holds a fresh token, and a browser
+    signed in with the cookie gets it as its new session cookie."""
+    fresh = await accounts.change_password(
+        sessions=request.app.state.sessions,
+        session=session,
+        redis=redis,
+        settings=settings,
+        user=staff.user,
+        old_password=body.old_password,
+        new_password=body.new_password,
+    )
+    if staff.by_cookie:
+        response.set_cookie(SESSION_COOKIE, fresh, **session_cookie_settings(request, settings))
+    return Token(access_token=fresh, expires_in=settings.token_max_age_seconds)
+
+
+class InvitationAccept(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="The token of the one-time link (its `token` query parameter)"
+    )
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1024)] = Field(
+        description="At least 10 characters, at least 5 different ones, not containing the username"
+    )
+
+
+class Joined(BaseModel):
+    username: str
+    command_id: str | None = None
+
+
+@router.post(
+    "/invitation",
+    status_code=202,
+    response_model=Joined,
+    summary="Choose your password through a one-time link (invitation or reset); then sign in",
+    responses=error_responses(404, 409, 410, 422, 503),
+)
+async def accept_invitation(
+    body: InvitationAccept, session: SessionDep, redis: RedisDep, settings: SettingsDep
+) -> Joined:
+    user = await accounts.accept(
+        session=session, redis=redis, settings=settings, token=body.token, password=body.password
+    )
+    return Joined(username=user.username)

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
+from redis.asyncio import Redis
 
+from lapor.auth import revocation
 from lapor.broker.streamids import STREAM_ID_PATTERN, is_stream_id
 from lapor.domain.places import is_code
 from lapor.errors import DATABASE_ERRORS, NotFound, ValidationFailed
-from lapor.http.deps import LanguageDep, RedisDep, SettingsDep, StaffDep, optional_staff_session
+from lapor.http.deps import (
+    REDIS_ERRORS,
+    LanguageDep,
+    RedisDep,
+    SettingsDep,
+    StaffSession,
+    StaffSessionDep,
+    optional_staff_session,
+)
 from lapor.http.errors import error_responses
 from lapor.http.sse import EventHub, event_schema, event_stream
 from lapor.http.stream_admission import StreamAdmission
@@ -42,6 +52,23 @@ def _cursor(header: str | None, query: str | None) -> str | None:
         if value and not is_stream_id(value):
             raise ValidationFailed([("last_event_id", "field.invalid", {})])
     return header or query or None
+
+
+def staff_still_allowed(redis: Redis, staff: StaffSession) -> Callable[[], Awaitable[bool]]:
+    """Whether the staff member's token is still good (not signed out, not deactivated): one
+    Redis read, so a staff stream ends as soon as its owner is revoked."""
+    claims = staff.claims
+
+    async def check() -> bool:
+        try:
+            revoked = await revocation.is_revoked(
+                redis, token_id=claims.token_id, user_id=claims.user_id, issued_at_ms=claims.issued_at_ms
+            )
+        except REDIS_ERRORS:
+            return True  # Redis is out: the stream has nothing to deliver anyway; checked again
+        return not revoked
+
+    return check
 
 
 async def _admitted(request: Request, body: AsyncIterator[str]) -> AsyncIterator[str]:
@@ -120,6 +147,7 @@ async def report_events(
         language=language,
         keepalive_seconds=settings.sse_keepalive_seconds,
         max_seconds=settings.sse_max_connection_seconds,
+        still_allowed=staff_still_allowed(redis, staff) if staff is not None else None,
     )
     return StreamingResponse(
         await _admitted(request, body), media_type="text/event-stream", headers=_SSE_HEADERS
@@ -134,7 +162,7 @@ async def report_events(
 )
 async def all_events(
     request: Request,
-    user: StaffDep,
+    staff: StaffSessionDep,
     redis: RedisDep,
     settings: SettingsDep,
     language: LanguageDep,
@@ -151,6 +179,7 @@ async def all_events(
         language=language,
         keepalive_seconds=settings.sse_keepalive_seconds,
         max_seconds=settings.sse_max_connection_seconds,
+        still_allowed=staff_still_allowed(redis, staff),
     )
     return StreamingResponse(
         await _admitted(request, body), media_type="text/event-stream", headers=_SSE_HEADERS

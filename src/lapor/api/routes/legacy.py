@@ -30,6 +30,7 @@ from lapor.http.deps import (
     LanguageDep,
     OptionalStaffDep,
     OriginalApiStaffDep,
+    OriginalApiWriterDep,
     RedisDep,
     SessionDep,
     SettingsDep,
@@ -225,7 +226,7 @@ class SeedStatusChange(BaseModel):
 async def lapor_set_status(
     report_id: str,
     change: SeedStatusChange,
-    user: OriginalApiStaffDep,
+    user: OriginalApiWriterDep,
     session: SessionDep,
     redis: RedisDep,
     settings: SettingsDep,

@@ -20,7 +20,14 @@ from lapor.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from lapor.http.deps import LanguageDep, OptionalStaffDep, RedisDep, SessionDep, SettingsDep, StaffDep
+from lapor.http.deps import (
+    LanguageDep,
+    OptionalStaffDep,
+    RedisDep,
+    SessionDep,
+    SettingsDep,
+    WriterDep,
+)
 from lapor.http.errors import error_responses, language_of
 from lapor.http.submission import accept_submission, read_fields
 from lapor.services import intake, lookup
@@ -248,7 +255,7 @@ class ReportChange(BaseModel):
 async def change_report(
     report_id: str,
     change: ReportChange,
-    user: StaffDep,
+    user: WriterDep,
     session: SessionDep,
     redis: RedisDep,
     settings: SettingsDep,
@@ -285,7 +292,7 @@ class CommentIn(BaseModel):
 async def comment(
     report_id: str,
     comment: CommentIn,
-    user: StaffDep,
+    user: WriterDep,
     session: SessionDep,
     redis: RedisDep,
     settings: SettingsDep,
