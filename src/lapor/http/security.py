@@ -83,26 +83,25 @@ def _origin_host(value: str) -> str | None:
 def cross_site(request: Request) -> bool:
     """Whether the browser says this request was made by a page of another site.
 
-    ``Sec-Fetch-Site: cross-site`` is the browser's own verdict; ``Origin`` is compared with the
-    host the request was sent to (host and port only: behind a proxy that ends TLS the scheme the
-    app sees may differ from the page's). A request without either header (curl, old browsers)
-    is not refused here, nor one with ``Origin: null`` alone: the CSRF token still is required.
+    ``Sec-Fetch-Site`` is the browser's own verdict, which no page can forge: ``cross-site`` is
+    refused, ``same-origin`` accepted. Without it, ``Origin`` is compared with the host the request
+    was sent to (host and port only: behind a proxy that ends TLS the scheme the app sees may
+    differ from the page's); an opaque ``Origin: null`` (a sandboxed frame) counts as another
+    site. Chromium sends ``Origin: null`` for a form posted from our own pages, which are served
+    with ``Referrer-Policy: no-referrer``, but always with ``Sec-Fetch-Site: same-origin``. A
+    request with neither header (curl, old browsers) is not refused here: the CSRF token still is
+    required.
     """
     fetch_site = request.headers.get("sec-fetch-site", "").lower()
     if fetch_site == "cross-site":
         return True
     if fetch_site == "same-origin":
-        # The browser's own verdict, which no page can forge; it outranks ``Origin: null``, which
-        # Chromium sends for a form posted from a page served with ``Referrer-Policy: no-referrer``.
         return False
     origin = request.headers.get("origin")
     if origin is None:
         return False
     if origin == "null":
-        # Our pages send ``Referrer-Policy: no-referrer``, under which a browser posts a form with
-        # ``Origin: null``: then only its ``Sec-Fetch-Site`` can tell (an old browser sends none,
-        # and its CSRF token decides).
-        return fetch_site not in ("", "same-origin")
+        return True
     return _origin_host(origin) != request.headers.get("host", "").lower()
 
 
