@@ -28,6 +28,11 @@ const NETWORK_WAIT_MS = 6000; // on "lie-fi" (a signal that carries nothing) the
 const SYNC_JITTER_MS = 3000; // everyone in a lecture hall gets their signal back at the same moment
 
 self.addEventListener("install", (event) => {
+  // Where the browser can (Static Routing API), what is not the shell never wakes this worker:
+  // forms posted by staff and the API's answers go straight to the network.
+  if (event.addRoutes) {
+    event.waitUntil(event.addRoutes([{ condition: { requestMethod: "POST" }, source: "network" }]).catch(() => {}));
+  }
   event.waitUntil(
     caches
       .open(CACHE)
