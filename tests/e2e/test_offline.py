@@ -225,7 +225,9 @@ async def test_a_refused_report_is_kept_marked_and_offered_for_editing(
     # Half fixed, half random; doubling; capped at 15 minutes; never before Retry-After.
     assert delays == [5_000, 10_000, 40_000, 900_000, 120_000]
 
-    await page.route("**/api/reports", lambda route: route.abort("internetdisconnected"))
+    # The context's routes cover the service worker too: its Background Sync must not send it.
+    context = page.context
+    await context.route("**/api/reports", lambda route: route.abort("internetdisconnected"))
     description = "Kursi lipat di aula patah, kakinya lepas"
     await fill_report(page, description=description)
     await page.get_by_role("button", name="Kirim laporan").click()
@@ -240,8 +242,8 @@ async def test_a_refused_report_is_kept_marked_and_offered_for_editing(
             "fields": {"category": "Kategori tidak dikenal"},
         }
     }
-    await page.unroute("**/api/reports")
-    await page.route("**/api/reports", lambda route: route.fulfill(status=422, json=refusal))
+    await context.unroute("**/api/reports")
+    await context.route("**/api/reports", lambda route: route.fulfill(status=422, json=refusal))
     await mine.send_now(description[:30])
     item = mine.waiting_item(description[:30])
     await expect(item).to_contain_text("Ditolak server", timeout=SLOW)
@@ -252,7 +254,7 @@ async def test_a_refused_report_is_kept_marked_and_offered_for_editing(
     await item.get_by_role("button", name="Perbaiki").click()
     await expect(page.get_by_label("Apa yang rusak?")).to_have_value(description)
     await expect(page.locator("#category-error")).to_contain_text("Kategori tidak dikenal")
-    await page.unroute("**/api/reports")
+    await context.unroute("**/api/reports")
     await page.get_by_label("Kategori").select_option("furniture")
     await page.get_by_role("button", name="Kirim laporan").click()
     await page.wait_for_url(REPORT_URL, timeout=SLOW)

@@ -333,6 +333,7 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "The server refused this report; correct it and send it again.",
     },
     "student.mine.saved_age": {"id": "disimpan {age}", "en": "saved {age}"},
+    "student.mine.saved_just_now": {"id": "disimpan baru saja", "en": "saved just now"},
     "student.mine.send_now": {"id": "Kirim sekarang", "en": "Send now"},
     "student.mine.delete": {"id": "Hapus", "en": "Delete"},
     "student.mine.delete_confirm": {

@@ -404,7 +404,8 @@ function keptItem(entry) {
   badge.textContent = entry.state === "refused" ? texts.kept.refused : texts.kept.waiting;
   const when = document.createElement("time");
   when.dateTime = entry.createdAt;
-  when.textContent = texts.kept.saved.replace("{age}", age(entry.createdAt));
+  const fresh = Date.now() - Date.parse(entry.createdAt) < 60_000;
+  when.textContent = fresh ? texts.kept.saved_just_now : texts.kept.saved.replace("{age}", age(entry.createdAt));
   meta.append(badge, " ", when);
   const actions = document.createElement("span");
   actions.className = "my-reports__actions";
