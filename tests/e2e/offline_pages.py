@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+from axe_playwright_python.async_playwright import Axe
 from PIL import Image
 from playwright.async_api import CDPSession, Locator, Page
 
@@ -37,6 +38,15 @@ def camera_jpeg(path: Path, size: tuple[int, int] = (4000, 3000), *, orientation
 def has_gps(data: bytes) -> bool:
     with Image.open(io.BytesIO(data)) as image:
         return bool(image.getexif().get_ifd(GPS_IFD))
+
+
+WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+async def wcag_violations(page: Page) -> str:
+    """axe-core's WCAG 2.1 A and AA violations on the page as it is now ("" when none)."""
+    results = await Axe().run(page, options={**WCAG_21_AA, "resultTypes": ["violations"]})
+    return "" if results.violations_count == 0 else results.generate_report()
 
 
 class MyReports:

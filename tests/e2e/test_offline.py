@@ -35,6 +35,7 @@ from tests.e2e.offline_pages import (
     has_gps,
     service_worker_controls,
     stored_mine,
+    wcag_violations,
 )
 from tests.e2e.test_student import REPORT_URL, SLOW, fill_report
 
@@ -233,6 +234,8 @@ async def test_a_refused_report_is_kept_marked_and_offered_for_editing(
     await page.get_by_role("button", name="Kirim laporan").click()
     mine = MyReports(page)
     await expect(mine.waiting_item(description[:30])).to_be_visible(timeout=SLOW)
+    await page.locator("#my-reports details summary").click()  # the limits, open
+    assert await wcag_violations(page) == ""
 
     # Meanwhile the category was retired: the server refuses the report with a 422.
     refusal = {
@@ -250,6 +253,7 @@ async def test_a_refused_report_is_kept_marked_and_offered_for_editing(
     await expect(item).to_contain_text("Kategori tidak dikenal")
     await page.reload()
     await expect(item).to_contain_text("Ditolak server")  # kept, not dropped
+    assert await wcag_violations(page) == ""
 
     await item.get_by_role("button", name="Perbaiki").click()
     await expect(page.get_by_label("Apa yang rusak?")).to_have_value(description)
