@@ -83,7 +83,9 @@ async def stored_mine(page: Page) -> list[dict[str, Any]]:
 async def service_worker_controls(page: Page) -> None:
     """Wait until the service worker controls the page and has kept the form's shell."""
     # A synchronous predicate: wait_for_function would take an async one's promise for "true".
-    await page.wait_for_function("() => Boolean(navigator.serviceWorker.controller)", polling=100, timeout=20_000)
+    await page.wait_for_function(
+        "() => Boolean(navigator.serviceWorker.controller)", polling=100, timeout=20_000
+    )
     assert await page.evaluate("""async () => Boolean(await caches.match("/"))""")
 
 
