@@ -144,6 +144,7 @@ async def test_a_report_made_without_signal_waits_survives_a_restart_and_is_stor
 
         # The phone restarted, still without a signal.
         context, page = await phone(playwright, profile, live_system.base_url)
+        await context.grant_permissions(["notifications"], origin=live_system.base_url)
         await cut_network(context)
         await page.goto("/")
         mine = MyReports(page)
@@ -158,6 +159,18 @@ async def test_a_report_made_without_signal_waits_survives_a_restart_and_is_stor
         href = await mine.sent_link(title).get_attribute("href")
         assert href is not None and REPORT_URL.search(href)
         assert await stored_count(live_system, description) == 1
+        # Sent in the background: the student is told, and a tap opens the report.
+        shown = await page.evaluate(
+            """async () => (await (await navigator.serviceWorker.ready).getNotifications())
+                 .map((n) => ({ title: n.title, body: n.body, url: n.data && n.data.url }))"""
+        )
+        assert shown == [
+            {
+                "title": "Laporan terkirim",
+                "body": f"“{description}” sudah diterima. Ketuk untuk melihat statusnya.",
+                "url": href,
+            }
+        ]
         entries = await stored_mine(page)
         assert entries[0]["id"] == href.rsplit("/", 1)[1] and len(entries[0]["token"]) >= 20
 
