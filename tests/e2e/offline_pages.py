@@ -10,7 +10,7 @@ from typing import Any
 
 from axe_playwright_python.async_playwright import Axe
 from PIL import Image
-from playwright.async_api import CDPSession, Locator, Page
+from playwright.async_api import BrowserContext, CDPSession, Locator, Page, Request
 
 SYNC_TAG = "lapor-outbox"
 
@@ -67,6 +67,20 @@ class MyReports:
 
     async def send_now(self, title: str) -> None:
         await self.waiting_item(title).get_by_role("button", name="Kirim sekarang").click()
+
+
+def worker_send_failed(context: BrowserContext) -> asyncio.Future[None]:
+    """Done once the service worker's own attempt to send a report has failed. Chromium believes
+    it is online, so Background Sync fires at once; routes must not change (nor the browser close)
+    while that request is held by a route."""
+    failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def seen(request: Request) -> None:
+        if request.method == "POST" and request.service_worker is not None and not failed.done():
+            failed.set_result(None)
+
+    context.on("requestfailed", seen)
+    return failed
 
 
 async def stored_mine(page: Page) -> list[dict[str, Any]]:

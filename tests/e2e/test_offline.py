@@ -36,6 +36,7 @@ from tests.e2e.offline_pages import (
     service_worker_controls,
     stored_mine,
     wcag_violations,
+    worker_send_failed,
 )
 from tests.e2e.test_student import REPORT_URL, SLOW, fill_report
 
@@ -113,16 +114,7 @@ async def test_a_report_made_without_signal_waits_survives_a_restart_and_is_stor
         await service_worker_controls(page)  # the form was visited once, with a signal
 
         await cut_network(context)
-        # Chromium thinks it is online: the sync event fires at once and the worker's attempt fails.
-        worker_tried: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        context.on(
-            "requestfailed",
-            lambda request: (
-                worker_tried.done() or worker_tried.set_result(None)
-                if request.method == "POST" and request.service_worker is not None
-                else None
-            ),
-        )
+        worker_tried = worker_send_failed(context)
         await fill_report(page, description=description)
         await page.locator("#photo").set_input_files(photo)
         await page.get_by_role("button", name="Kirim laporan").click()
@@ -254,6 +246,7 @@ async def test_a_refused_report_is_kept_marked_and_offered_for_editing(
     # The context's routes cover the service worker too: its Background Sync must not send it.
     context = page.context
     await context.route("**/api/reports", lambda route: route.abort("internetdisconnected"))
+    worker_tried = worker_send_failed(context)
     description = "Kursi lipat di aula patah, kakinya lepas"
     await fill_report(page, description=description)
     await page.get_by_role("button", name="Kirim laporan").click()
@@ -262,6 +255,7 @@ async def test_a_refused_report_is_kept_marked_and_offered_for_editing(
     await page.locator("#my-reports details summary").click()  # the limits, open
     assert await wcag_violations(page) == ""
 
+    await asyncio.wait_for(worker_tried, timeout=SLOW / 1000)
     # Meanwhile the category was retired: the server refuses the report with a 422.
     refusal = {
         "error": {

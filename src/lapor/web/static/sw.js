@@ -16,6 +16,7 @@ const SHELL = [
   "/static/css/app.css",
   "/static/js/report-form.js",
   "/static/js/my-reports.js",
+  "/static/js/my-reports-list.js",
   "/static/js/db.js",
   "/static/js/outbox.js",
   "/static/js/outbox-page.js",

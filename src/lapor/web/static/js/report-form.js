@@ -4,9 +4,10 @@
 // a 5xx, a 429/503) is kept on this phone and sent by itself later (js/outbox.js).
 // Without this script the form still works: it posts to "/" and the server answers.
 
-import { formatTime, loadReports, openMine, rememberReport } from "./my-reports.js";
-import { attempt, forget, keep, keptReports, onOutboxChange, settle } from "./outbox.js";
-import { requestSync, sendWaiting } from "./outbox-page.js";
+import { rememberReport } from "./my-reports.js";
+import { listMyReports, setUpMyReports } from "./my-reports-list.js";
+import { attempt, forget, keep, onOutboxChange, settle } from "./outbox.js";
+import { requestSync } from "./outbox-page.js";
 import { shrinkPhoto } from "./photo.js";
 
 const PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"];
@@ -339,33 +340,6 @@ function showSaved(title) {
   saved.scrollIntoView({ block: "start" });
 }
 
-function statusBadge(status) {
-  const badge = document.createElement("span");
-  badge.className = `status-badge status-badge--small status-badge--${status}`;
-  badge.textContent = texts.status[status] || status;
-  return badge;
-}
-
-const minutes = (ms) => Math.round(ms / 60_000);
-
-/** "5 minutes ago", in the page's language. */
-function age(iso) {
-  const elapsed = Date.now() - Date.parse(iso);
-  const format = new Intl.RelativeTimeFormat(texts.lang === "en" ? "en" : "id", { numeric: "auto" });
-  if (elapsed < 3_600_000) return format.format(-minutes(elapsed), "minute");
-  if (elapsed < 86_400_000) return format.format(-Math.round(elapsed / 3_600_000), "hour");
-  return format.format(-Math.round(elapsed / 86_400_000), "day");
-}
-
-function smallButton(label, action) {
-  const button = document.createElement("button");
-  button.type = "button";
-  button.className = "button button--secondary button--small";
-  button.textContent = label;
-  button.addEventListener("click", action);
-  return button;
-}
-
 /** Put a refused report back in the form, its problems marked; it leaves the outbox once resent. */
 function edit(entry) {
   newForm();
@@ -388,95 +362,6 @@ function edit(entry) {
   }
   if (Object.keys(errors).length === 0) errors.form = entry.error || texts.refused;
   showErrors(errors);
-}
-
-function keptItem(entry) {
-  const item = document.createElement("li");
-  item.className = `my-reports__item my-reports__item--${entry.state}`;
-  item.dataset.key = entry.key;
-  const title = document.createElement("span");
-  title.className = "my-reports__title";
-  title.textContent = entry.title || texts.untitled;
-  const meta = document.createElement("span");
-  meta.className = "my-reports__meta";
-  const badge = document.createElement("span");
-  badge.className = `status-badge status-badge--small status-badge--${entry.state === "refused" ? "rejected" : "queued"}`;
-  badge.textContent = entry.state === "refused" ? texts.kept.refused : texts.kept.waiting;
-  const when = document.createElement("time");
-  when.dateTime = entry.createdAt;
-  const fresh = Date.now() - Date.parse(entry.createdAt) < 60_000;
-  when.textContent = fresh ? texts.kept.saved_just_now : texts.kept.saved.replace("{age}", age(entry.createdAt));
-  meta.append(badge, " ", when);
-  const actions = document.createElement("span");
-  actions.className = "my-reports__actions";
-  if (entry.state === "refused") {
-    const why = document.createElement("span");
-    why.className = "my-reports__why";
-    why.textContent = entry.error || texts.refused;
-    meta.append(" ", why);
-    actions.append(smallButton(texts.kept.edit, () => edit(entry)));
-  } else {
-    actions.append(
-      smallButton(texts.kept.send_now, async (event) => {
-        event.target.disabled = true;
-        await sendWaiting({ force: true, keys: [entry.key] });
-        await listMyReports();
-      }),
-    );
-  }
-  actions.append(
-    smallButton(texts.kept.delete, async () => {
-      if (!window.confirm(texts.kept.delete_confirm)) return;
-      await forget(entry.key);
-      await listMyReports();
-    }),
-  );
-  item.append(title, meta, actions);
-  return item;
-}
-
-function sentItem(report) {
-  const item = document.createElement("li");
-  item.className = "my-reports__item";
-  const link = document.createElement("a");
-  link.className = "my-reports__link";
-  link.href = `/r/${encodeURIComponent(report.id)}`;
-  link.textContent = report.title || texts.untitled;
-  const meta = document.createElement("span");
-  meta.className = "my-reports__meta";
-  if (report.at) {
-    const time = document.createElement("time");
-    time.dateTime = report.at;
-    time.textContent = formatTime(report.at, texts.lang);
-    meta.append(time);
-  }
-  item.append(link, meta);
-  fetch(`/api/reports/${encodeURIComponent(report.id)}`, { headers: { Accept: "application/json" } })
-    .then((answer) => (answer.ok ? answer.json() : null))
-    .then((view) => {
-      if (view && view.status) meta.prepend(statusBadge(view.status));
-    })
-    .catch(() => {});
-  return item;
-}
-
-/** List the reports waiting on this phone (with their age, send now, delete), then the reports
- * this browser has sent, each with its current status. */
-async function listMyReports() {
-  const kept = await keptReports().catch(() => []);
-  await openMine();
-  const reports = loadReports();
-  const total = kept.length + reports.length;
-  const waitingList = document.getElementById("my-reports-waiting");
-  waitingList.replaceChildren(...kept.map(keptItem));
-  waitingList.hidden = kept.length === 0;
-  document.getElementById("my-reports-waiting-title").hidden = kept.length === 0;
-  const list = document.getElementById("my-reports-list");
-  list.replaceChildren(...reports.slice(0, 20).map(sentItem));
-  if (total === 0) return;
-  document.getElementById("my-reports").hidden = false;
-  document.getElementById("mine-count").textContent = `(${total})`;
-  document.getElementById("mine-jump").hidden = false;
 }
 
 /** A fresh key for a new report (crypto.randomUUID needs HTTPS; this works over plain HTTP too). */
@@ -511,7 +396,7 @@ if (summary.hidden) form.elements.namedItem("idempotency_key").value = newKey();
 // A location from the QR code's address, where the copy was made without it.
 const where = new URLSearchParams(window.location.search).get("location");
 if (where && !value("location")) form.elements.namedItem("location").value = where;
-listMyReports();
+setUpMyReports(texts, edit);
 onOutboxChange(() => listMyReports());
 // Ages ("saved 5 minutes ago") move on while the page stays open.
 window.setInterval(() => {
