@@ -11,6 +11,7 @@ import httpx
 from playwright.async_api import Browser, Page, expect
 
 from tests.e2e.conftest import IN_BROWSER_LOOP, PHONE, LiveSystem
+from tests.e2e.offline_pages import stored_mine
 from tests.e2e.test_student import SLOW, fill_report, patch_report, staff_headers, submit_with_photo
 from tests.factories import report_fields
 
@@ -64,7 +65,7 @@ async def test_the_private_link_carries_the_token_and_acts_on_another_device(
     page: Page = await new_page()
     await page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_system.base_url)
     report_id = await submit_with_photo(page, tmp_path)
-    token = await page.evaluate("JSON.parse(localStorage.getItem('lapor.myReports'))[0].token")
+    token = (await stored_mine(page))[0]["token"]
 
     # The page says what the link allows and to keep it private, then copies it.
     box = page.locator("#private-link")

@@ -76,7 +76,7 @@ async def stored_subscriptions(live_system: LiveSystem, expected: int) -> None:
 async def service_worker_ready(page: Page) -> dict[str, Any]:
     result: dict[str, Any] = await page.evaluate(
         """async () => {
-          const registration = await navigator.serviceWorker.register("/sw.js");
+          const registration = await navigator.serviceWorker.register("/sw.js", { type: "module" });
           await navigator.serviceWorker.ready;
           return { scope: registration.scope, script: registration.active.scriptURL };
         }"""

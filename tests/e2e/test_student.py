@@ -16,6 +16,7 @@ from PIL import Image
 from playwright.async_api import Browser, Page, Request, expect
 
 from tests.e2e.conftest import IN_BROWSER_LOOP, PHONE, LiveSystem
+from tests.e2e.offline_pages import stored_mine
 
 pytestmark = IN_BROWSER_LOOP
 
@@ -88,9 +89,9 @@ async def test_student_reports_with_photo_and_watches_it_live(
     )
     report_id = await submit_with_photo(page, tmp_path)
 
-    # The token came in the fragment, went to localStorage, and left the address bar.
+    # The token came in the fragment, went to IndexedDB ("my reports"), and left the address bar.
     assert "#" not in page.url
-    mine = await page.evaluate("JSON.parse(localStorage.getItem('lapor.myReports'))")
+    mine = await stored_mine(page)
     assert mine[0]["id"] == report_id and len(mine[0]["token"]) >= 20
     assert mine[0]["title"].startswith("Lampu kelas mati")
 

@@ -282,4 +282,63 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "id": "Laporan belum bisa dibuka lagi; coba lagi sebentar lagi.",
         "en": "The report could not be reopened; try again shortly.",
     },
+    # Reports kept on the phone when the server cannot be reached (issue 17)
+    "student.offline.saved_title": {
+        "id": "Laporan disimpan di ponsel ini",
+        "en": "Report saved on this phone",
+    },
+    "student.offline.saved_body": {
+        "id": "server belum dapat dihubungi. Laporan akan terkirim otomatis begitu jaringan kembali; "
+        "halaman ini boleh ditutup.",
+        "en": "the server could not be reached. It will be sent automatically as soon as the network is "
+        "back; you may close this page.",
+    },
+    "student.offline.saved_link": {
+        "id": "Lihat laporan yang menunggu",
+        "en": "See the reports waiting to be sent",
+    },
+    "student.offline.sent_title": {"id": "Laporan terkirim", "en": "Report sent"},
+    "student.offline.sent_body": {
+        "id": "“{title}” sudah diterima. Ketuk untuk melihat statusnya.",
+        "en": "“{title}” has been received. Tap to follow it.",
+    },
+    "student.offline.limits_title": {
+        "id": "Tentang laporan yang disimpan di ponsel",
+        "en": "About reports kept on this phone",
+    },
+    "student.offline.limits_wait": {
+        "id": "Laporan yang belum terkirim menunggu di peramban ini, di ponsel ini saja, sampai terkirim "
+        "atau Anda hapus. Laporan dicoba lagi otomatis, makin jarang (paling lama tiap 15 menit) dan setiap "
+        "kali Anda membuka situs ini. Jika setelah sehari masih menunggu, buka situs ini saat ada sinyal.",
+        "en": "A report that could not be sent waits in this browser, on this phone only, until it is sent "
+        "or you delete it. It is tried again by itself, less and less often (at least every 15 minutes) "
+        "and whenever you open this site. If it is still waiting after a day, open this site when you "
+        "have a signal.",
+    },
+    "student.offline.limits_evict": {
+        "id": "Peramban dapat menghapusnya jika Anda menghapus data situs, jika ruang penyimpanan ponsel "
+        "hampir penuh (kami meminta agar disimpan), atau setelah tujuh hari tanpa kunjungan (Safari).",
+        "en": "The browser may delete it if you clear the site's data, if the phone runs short of space "
+        "(we ask it to keep it), or after seven days without a visit (Safari).",
+    },
+    "student.offline.limits_private": {
+        "id": "Jendela pribadi (incognito) melupakannya saat ditutup: kirim sebelum menutupnya.",
+        "en": "A private (incognito) window forgets it when it is closed: send it before you close it.",
+    },
+    "student.mine.waiting_title": {"id": "Menunggu dikirim", "en": "Waiting to be sent"},
+    "student.mine.waiting": {"id": "Menunggu sinyal", "en": "Waiting for a signal"},
+    "student.mine.refused": {"id": "Ditolak server", "en": "Refused by the server"},
+    "student.mine.refused_hint": {
+        "id": "Server menolak laporan ini; perbaiki lalu kirim lagi.",
+        "en": "The server refused this report; correct it and send it again.",
+    },
+    "student.mine.saved_age": {"id": "disimpan {age}", "en": "saved {age}"},
+    "student.mine.saved_just_now": {"id": "disimpan baru saja", "en": "saved just now"},
+    "student.mine.send_now": {"id": "Kirim sekarang", "en": "Send now"},
+    "student.mine.delete": {"id": "Hapus", "en": "Delete"},
+    "student.mine.delete_confirm": {
+        "id": "Hapus laporan ini dari ponsel? Laporan ini belum terkirim dan akan hilang.",
+        "en": "Delete this report from the phone? It has not been sent and will be lost.",
+    },
+    "student.mine.edit": {"id": "Perbaiki", "en": "Edit"},
 }

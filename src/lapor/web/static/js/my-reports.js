@@ -1,41 +1,79 @@
-// "My reports": the ids and tracking tokens this browser has sent, kept in localStorage.
-// Shared by the report form (which lists them) and the tracking page (which saves the token).
+// "My reports": the ids and tracking tokens this browser has sent, kept in IndexedDB (the
+// service worker, which sends the reports that waited for a signal, cannot read localStorage).
+// Shared by the report form (which lists them), the tracking page (which saves the token) and
+// the service worker. A page calls openMine() once; reads are then synchronous.
 
-const KEY = "lapor.myReports";
+import { allItems, getItem, putItem } from "./db.js";
+
+const OLD_KEY = "lapor.myReports"; // where they were kept before (localStorage)
 const LIMIT = 50;
+let cache = [];
+let durable = true; // false where IndexedDB is unavailable: localStorage as before
 
-/** The remembered reports, newest first; [] when storage is unavailable or damaged. */
-export function loadReports() {
+function newestFirst(items) {
+  return items.sort((a, b) => String(b.at || "").localeCompare(String(a.at || "")));
+}
+
+function fromLocalStorage() {
   try {
-    const items = JSON.parse(window.localStorage.getItem(KEY) || "[]");
-    if (!Array.isArray(items)) return [];
-    return items.filter((item) => item && typeof item.id === "string");
+    const items = JSON.parse(globalThis.localStorage.getItem(OLD_KEY) || "[]");
+    return Array.isArray(items) ? items.filter((item) => item && typeof item.id === "string") : [];
   } catch {
     return [];
   }
 }
 
-/** Add or update one report ({id, token, title, at}); fields already known are kept. */
-export function rememberReport(report) {
-  const items = loadReports();
-  const index = items.findIndex((item) => item.id === report.id);
-  const known = index >= 0 ? items.splice(index, 1)[0] : {};
+/** Load the list (moving what localStorage held into IndexedDB, once); newest first. */
+export async function openMine() {
+  try {
+    const old = fromLocalStorage();
+    for (const item of old) await putItem("mine", item);
+    if (old.length) globalThis.localStorage.removeItem(OLD_KEY);
+    cache = newestFirst(await allItems("mine"));
+  } catch {
+    durable = false; // no IndexedDB (some private windows): this page's memory and localStorage
+    cache = fromLocalStorage();
+  }
+  return cache;
+}
+
+/** The remembered reports, newest first (as of openMine and this page's own changes). */
+export function loadReports() {
+  return cache.slice(0, LIMIT);
+}
+
+function merge(known, report) {
   const merged = { ...known };
   for (const [name, value] of Object.entries(report)) {
     if (value !== undefined && value !== null && value !== "") merged[name] = value;
   }
-  items.unshift(merged);
-  try {
-    window.localStorage.setItem(KEY, JSON.stringify(items.slice(0, LIMIT)));
-  } catch {
-    // Private mode or a full storage: the report is still sent; only the list is not kept.
-  }
+  return merged;
+}
+
+/** Add or update one report ({id, token, title, at}) in IndexedDB; fields already known are kept.
+ * Usable from the service worker (no page cache there). */
+export async function rememberSent(report) {
+  const merged = merge((await getItem("mine", report.id)) || {}, report);
+  await putItem("mine", merged);
+  return merged;
+}
+
+/** The page's version: updates the list at once, then stores it. */
+export function rememberReport(report) {
+  const index = cache.findIndex((item) => item.id === report.id);
+  const merged = merge(index >= 0 ? cache.splice(index, 1)[0] : {}, report);
+  cache.unshift(merged);
+  const stored = durable
+    ? rememberSent(merged)
+    : Promise.resolve().then(() => globalThis.localStorage.setItem(OLD_KEY, JSON.stringify(cache.slice(0, LIMIT))));
+  // Private mode or a full storage: the report is still sent; only the list is not kept.
+  stored.catch(() => {});
   return merged;
 }
 
 /** The tracking token kept for one report, or null. */
 export function tokenFor(id) {
-  const item = loadReports().find((entry) => entry.id === id);
+  const item = cache.find((entry) => entry.id === id);
   return item && typeof item.token === "string" ? item.token : null;
 }
 

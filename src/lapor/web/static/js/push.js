@@ -29,7 +29,8 @@ function withTimeout(promise, ms) {
 
 /** This browser's push subscription for the server's current key (made if needed). */
 export async function browserSubscription() {
-  const registration = await navigator.serviceWorker.register("/sw.js");
+  // A module worker (it imports js/outbox.js): registered with the same type everywhere.
+  const registration = await navigator.serviceWorker.register("/sw.js", { type: "module" });
   await navigator.serviceWorker.ready;
   const answer = await fetch("/api/push/vapid-public-key", { headers: { Accept: "application/json" } });
   if (!answer.ok) throw new Error(`HTTP ${answer.status}`);

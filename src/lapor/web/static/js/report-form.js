@@ -1,8 +1,14 @@
 // The report form: checks that mirror the server's, a photo preview, a submit over fetch that can
-// never create two reports (one Idempotency-Key per rendered form), and "my reports".
+// never create two reports (one Idempotency-Key per form), and "my reports". The photo is shrunk
+// in the browser first (js/photo.js). A report that cannot reach the server (no signal, a timeout,
+// a 5xx, a 429/503) is kept on this phone and sent by itself later (js/outbox.js).
 // Without this script the form still works: it posts to "/" and the server answers.
 
-import { formatTime, loadReports, rememberReport } from "./my-reports.js";
+import { rememberReport } from "./my-reports.js";
+import { listMyReports, setUpMyReports } from "./my-reports-list.js";
+import { attempt, forget, keep, onOutboxChange, settle } from "./outbox.js";
+import { requestSync } from "./outbox-page.js";
+import { shrinkPhoto } from "./photo.js";
 
 const PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"];
 const PHOTO_SUFFIXES = /\.(jpe?g|png|webp|heic|heif)$/i;
@@ -24,6 +30,7 @@ const counter = document.getElementById("description-count");
 let previewUrl = null;
 let sending = false;
 let sent = false;
+let editing = null; // the key of a refused report being corrected here: forgotten once resent
 
 /** The length the server will count: code points, with each line break sent as CR LF. */
 function serverLength(value) {
@@ -39,7 +46,7 @@ function photoProblem(file) {
   if (!file) return null;
   const typeOk = file.type ? PHOTO_TYPES.includes(file.type.toLowerCase()) : PHOTO_SUFFIXES.test(file.name);
   if (!typeOk) return texts.photo_type;
-  if (file.size > texts.max_photo_bytes) return texts.photo_size;
+  // The size is judged after shrinking (at submit): a 15 MB camera photo becomes well under 1 MB.
   return null;
 }
 
@@ -226,6 +233,47 @@ function setSending(on) {
   form.setAttribute("aria-busy", on ? "true" : "false");
 }
 
+/** What the form holds, as the outbox keeps it: fields, and the photo shrunk once. */
+async function prepared() {
+  const body = new FormData(form);
+  const fields = [];
+  for (const [name, field] of body.entries()) {
+    if (typeof field === "string" && name !== "idempotency_key" && name !== "csrf_token") fields.push([name, field]);
+  }
+  const file = photoInput.files && photoInput.files[0];
+  const photo = file && file.size > 0 ? await shrinkPhoto(file) : null;
+  const title = value("description").split("\n")[0].slice(0, 80);
+  return {
+    key: body.get("idempotency_key"),
+    fields,
+    photo: photo ? photo.blob : null,
+    photoName: photo ? photo.name : null,
+    title,
+    notice: { title: texts.sent_title, body: texts.sent_body.replace("{title}", title) },
+  };
+}
+
+/** Keep the report on this phone before the first attempt; null where the browser cannot. */
+async function keepFirst(report) {
+  let entry;
+  try {
+    entry = await keep(report);
+  } catch {
+    return null; // no IndexedDB (an old private window): sent as before, but not kept
+  }
+  // Ask the browser not to evict what waits here when space runs short (it may still say no).
+  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+  return entry;
+}
+
+function newForm() {
+  form.reset();
+  form.elements.namedItem("idempotency_key").value = newKey();
+  editing = null;
+  clearPreview();
+  updateCounter();
+}
+
 async function submit(event) {
   event.preventDefault();
   if (sending) return;
@@ -234,99 +282,86 @@ async function submit(event) {
     showErrors(errors);
     return;
   }
-  const body = new FormData(form);
-  const key = body.get("idempotency_key");
-  const csrf = body.get("csrf_token");
-  body.delete("idempotency_key");
-  body.delete("csrf_token");
-  const photo = body.get("photo");
-  if (!(photo instanceof File) || photo.size === 0) body.delete("photo");
   setSending(true);
-  let answer;
-  try {
-    answer = await fetch("/api/reports", {
-      method: "POST",
-      body,
-      credentials: "same-origin",
-      headers: { Accept: "application/json", "Idempotency-Key": key, "X-CSRF-Token": csrf },
-    });
-  } catch {
+  const report = await prepared();
+  if (report.photo && report.photo.size > texts.max_photo_bytes) {
     setSending(false);
-    showErrors({ form: texts.network_error });
+    showErrors({ photo: texts.photo_size });
     return;
   }
-  let payload = null;
-  try {
-    payload = await answer.json();
-  } catch {
-    payload = null;
-  }
-  if (answer.status === 202 && payload && payload.id) {
+  const kept = await keepFirst(report);
+  if (kept && editing) await forget(editing).catch(() => {});
+  editing = null;
+  const result = await attempt(report);
+  if (result.outcome === "sent") {
     sent = true;
-    rememberReport({
-      id: payload.id,
-      token: payload.tracking_token,
-      title: value("description").split("\n")[0].slice(0, 80),
-      at: new Date().toISOString(),
-    });
-    window.location.assign(`/r/${encodeURIComponent(payload.id)}#token=${encodeURIComponent(payload.tracking_token)}`);
+    if (kept) await settle(kept, result).catch(() => {});
+    rememberReport({ id: result.answer.id, token: result.answer.tracking_token, title: report.title, at: new Date().toISOString() });
+    const { id, tracking_token: token } = result.answer;
+    window.location.assign(`/r/${encodeURIComponent(id)}#token=${encodeURIComponent(token)}`);
     return;
   }
   setSending(false);
-  const problem = payload && payload.error;
-  if (problem && problem.fields && Object.keys(problem.fields).length > 0) {
+  if (result.outcome === "retry" && kept) {
+    await settle(kept, result);
+    await requestSync();
+    newForm();
+    showSaved(report.title);
+    await listMyReports();
+    return;
+  }
+  // Refused while the student is here to correct it: shown on the form, not kept.
+  if (kept) await forget(report.key).catch(() => {});
+  showRefusal(result);
+}
+
+function showRefusal(result) {
+  const fields = result.fields || {};
+  if (Object.keys(fields).length > 0) {
     const shown = {};
-    for (const [name, message] of Object.entries(problem.fields)) {
+    for (const [name, message] of Object.entries(fields)) {
       shown[texts.order.includes(name) ? name : "form"] = message;
     }
     showErrors(shown);
-  } else if (answer.status === 413) {
-    showErrors({ photo: (problem && problem.message) || texts.photo_size });
+  } else if (result.status === 413) {
+    showErrors({ photo: result.message || texts.photo_size });
   } else {
-    showErrors({ form: (problem && problem.message) || texts.network_error });
+    showErrors({ form: result.message || texts.network_error });
   }
 }
 
-function statusBadge(status) {
-  const badge = document.createElement("span");
-  badge.className = `status-badge status-badge--small status-badge--${status}`;
-  badge.textContent = texts.status[status] || status;
-  return badge;
+/** "Saved on this phone; it will be sent by itself": said plainly, where the form was sent. */
+function showSaved(title) {
+  const saved = document.getElementById("saved-offline");
+  document.getElementById("saved-offline-title").textContent = title;
+  saved.hidden = false;
+  summary.hidden = true;
+  saved.focus();
+  saved.scrollIntoView({ block: "start" });
 }
 
-/** List the reports this browser has sent, each with its current status. */
-function listMyReports() {
-  const reports = loadReports();
-  if (reports.length === 0) return;
-  const list = document.getElementById("my-reports-list");
-  list.replaceChildren();
-  for (const report of reports.slice(0, 20)) {
-    const item = document.createElement("li");
-    item.className = "my-reports__item";
-    const link = document.createElement("a");
-    link.className = "my-reports__link";
-    link.href = `/r/${encodeURIComponent(report.id)}`;
-    link.textContent = report.title || texts.untitled;
-    const meta = document.createElement("span");
-    meta.className = "my-reports__meta";
-    if (report.at) {
-      const time = document.createElement("time");
-      time.dateTime = report.at;
-      time.textContent = formatTime(report.at, texts.lang);
-      meta.append(time);
-    }
-    item.append(link, meta);
-    list.append(item);
-    fetch(`/api/reports/${encodeURIComponent(report.id)}`, { headers: { Accept: "application/json" } })
-      .then((answer) => (answer.ok ? answer.json() : null))
-      .then((view) => {
-        if (view && view.status) meta.prepend(statusBadge(view.status));
-      })
-      .catch(() => {});
+/** Put a refused report back in the form, its problems marked; it leaves the outbox once resent. */
+function edit(entry) {
+  newForm();
+  for (const [name, field] of entry.fields) {
+    const control = form.elements.namedItem(name); // a radio group's value picks its radio
+    if (control) control.value = field;
   }
-  document.getElementById("my-reports").hidden = false;
-  document.getElementById("mine-count").textContent = `(${reports.length})`;
-  document.getElementById("mine-jump").hidden = false;
+  if (entry.photo && typeof DataTransfer === "function") {
+    const files = new DataTransfer();
+    files.items.add(new File([entry.photo], entry.photoName || "foto.jpg", { type: entry.photo.type }));
+    photoInput.files = files.files;
+    showPreview();
+  }
+  editing = entry.key;
+  updateCounter();
+  document.getElementById("saved-offline").hidden = true;
+  const errors = {};
+  for (const [name, message] of Object.entries(entry.fieldErrors || {})) {
+    errors[texts.order.includes(name) ? name : "form"] = message;
+  }
+  if (Object.keys(errors).length === 0) errors.form = entry.error || texts.refused;
+  showErrors(errors);
 }
 
 /** A fresh key for a new report (crypto.randomUUID needs HTTPS; this works over plain HTTP too). */
@@ -340,11 +375,8 @@ function newKey() {
 window.addEventListener("pageshow", (event) => {
   if (!event.persisted || !sent) return;
   sent = false;
-  form.reset();
-  form.elements.namedItem("idempotency_key").value = newKey();
-  clearPreview();
+  newForm();
   setSending(false);
-  updateCounter();
   listMyReports();
 });
 
@@ -358,6 +390,17 @@ photoButton.hidden = false;
 description.addEventListener("input", updateCounter);
 counter.hidden = false;
 updateCounter();
-listMyReports();
+// The page may come from the service worker's copy (opened offline): its key was made for
+// another form. A key of our own, unless the server just checked this very form (errors shown).
+if (summary.hidden) form.elements.namedItem("idempotency_key").value = newKey();
+// A location from the QR code's address, where the copy was made without it.
+const where = new URLSearchParams(window.location.search).get("location");
+if (where && !value("location")) form.elements.namedItem("location").value = where;
+setUpMyReports(texts, edit);
+onOutboxChange(() => listMyReports());
+// Ages ("saved 5 minutes ago") move on while the page stays open.
+window.setInterval(() => {
+  if (!document.getElementById("my-reports-waiting").hidden) listMyReports();
+}, 60_000);
 // After a server-side check failed, start where the problems are listed.
 if (!summary.hidden) summary.focus();

@@ -3,7 +3,7 @@
 // indicator, and notifications: Web Push, or from the page when the report is resolved. Data is put in the page with
 // textContent only: whatever a report says is never parsed as HTML.
 
-import { localiseTimes, rememberReport, tokenFor } from "./my-reports.js";
+import { localiseTimes, openMine, rememberReport, tokenFor } from "./my-reports.js";
 import { pushSupported, subscribeTo } from "./push.js";
 
 const data = JSON.parse(document.getElementById("track-data").textContent);
@@ -493,6 +493,7 @@ function setUpPrivateLink() {
   });
 }
 
+await openMine(); // the tokens this browser holds (IndexedDB): read once, then synchronously
 keepToken();
 $("public-only").hidden = Boolean(tokenFor(data.id));
 if (tokenFor(data.id)) resync(); // the reporter's view: what the public page leaves out
