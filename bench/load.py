@@ -248,9 +248,10 @@ async def _photos_ready_after(database_url: str, load_end: float, timeout: float
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
-    keys = list(rows[0])
+    keys = list(dict.fromkeys(key for row in rows for key in row))  # a figure only one system has too
     for key in keys:
-        cells = [f"{row[key]:,.1f}" if isinstance(row[key], float) else str(row[key]) for row in rows]
+        values = [row.get(key, "-") for row in rows]
+        cells = [f"{value:,.1f}" if isinstance(value, float) else str(value) for value in values]
         print(f"{key:<22}" + "".join(f"{cell:>16}" for cell in cells))
 
 
