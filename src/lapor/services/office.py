@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from redis.asyncio import Redis
@@ -15,6 +15,7 @@ from lapor.domain.commands import SaveCategory
 from lapor.domain.enums import Priority
 from lapor.errors import Conflict, NotFound, ValidationFailed
 from lapor.services.accounts import actor_of, send
+from lapor.services.views import iso_utc
 from lapor.store import accounts_queries, queries
 from lapor.store.models import AuditEntry, Category, User
 
@@ -82,11 +83,6 @@ async def change_category(
     return await send(redis=redis, settings=settings, command=command)
 
 
-def iso(at: datetime) -> str:
-    """RFC 3339 UTC with Z."""
-    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 async def list_users(*, session: AsyncSession) -> list[dict[str, Any]]:
     """Every staff account, with whether it has a password yet and its open link's expiry."""
     links = await accounts_queries.open_links(session)
@@ -98,8 +94,8 @@ async def list_users(*, session: AsyncSession) -> list[dict[str, Any]]:
             "role": u.role,
             "active": u.active,
             "has_password": u.password_hash.startswith("$argon2"),
-            "link_expires_at": iso(links[u.id].expires_at) if u.id in links else None,
-            "created_at": iso(u.created_at),
+            "link_expires_at": iso_utc(links[u.id].expires_at) if u.id in links else None,
+            "created_at": iso_utc(u.created_at),
         }
         for u in await accounts_queries.list_users(session)
     ]
@@ -109,7 +105,7 @@ def audit_view(entry: AuditEntry) -> dict[str, Any]:
     """An audit entry as the admin reads it (times RFC 3339 UTC)."""
     return {
         "id": entry.id,
-        "at": iso(entry.at),
+        "at": iso_utc(entry.at),
         "actor": entry.actor_name,
         "actor_id": entry.actor_id,
         "action": entry.action,

@@ -15,6 +15,7 @@ from lapor.http.deps import LanguageDep, RedisDep, SessionDep, SettingsDep
 from lapor.http.security import CSRF_FIELD, SESSION_COOKIE, cross_site, csrf_valid, session_cookie_settings
 from lapor.i18n import translate
 from lapor.services import accounts, office
+from lapor.services.views import iso_utc
 from lapor.store.accounts_queries import AuditFilters
 from lapor.store.models import User
 from lapor.web.render import render
@@ -106,7 +107,7 @@ async def invite(
     except LaporError as exc:
         problem = {"error": _message(exc, language)}
         return await _users_page(request, user, session, extra=problem, status=exc.status_code)
-    shown = {"url": link.url, "name": name, "expires": office.iso(link.expires_at)}
+    shown = {"url": link.url, "name": name, "expires": iso_utc(link.expires_at)}
     return await _users_page(request, user, session, extra={"link": shown}, status=202)
 
 
@@ -132,7 +133,7 @@ async def change_user(
                 session=session, redis=redis, settings=settings, admin=user, user_id=user_id
             )
             target = await accounts.require_user(session=session, user_id=user_id)
-            shown = {"url": link.url, "name": target.display_name, "expires": office.iso(link.expires_at)}
+            shown = {"url": link.url, "name": target.display_name, "expires": iso_utc(link.expires_at)}
             return await _users_page(request, user, session, extra={"link": shown}, status=202)
         role = fields.get("role")
         await accounts.change(

@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 
 from lapor.auth import revocation
 from lapor.broker.streamids import STREAM_ID_PATTERN, is_stream_id
+from lapor.config import Settings
 from lapor.domain.places import is_code
 from lapor.errors import DATABASE_ERRORS, NotFound, ValidationFailed
 from lapor.http.deps import (
@@ -23,7 +24,7 @@ from lapor.http.deps import (
     optional_staff_session,
 )
 from lapor.http.errors import error_responses
-from lapor.http.sse import EventHub, event_schema, event_stream
+from lapor.http.sse import event_schema, event_stream
 from lapor.http.stream_admission import StreamAdmission
 from lapor.services import lookup
 
@@ -78,6 +79,21 @@ async def _admitted(request: Request, body: AsyncIterator[str]) -> AsyncIterator
     address = request.client.host if request.client else "unknown"
     ticket = await admission.admit(address)
     return admission.held(address, ticket, body)
+
+
+async def _streamed(request: Request, redis: Redis, settings: Settings, **stream: Any) -> StreamingResponse:
+    """One connection's event stream (``http.sse.event_stream`` with ``stream``), under the
+    settings' keep-alive and lifetime, admitted by the per-address cap."""
+    body = event_stream(
+        request.app.state.hub,
+        redis,
+        keepalive_seconds=settings.sse_keepalive_seconds,
+        max_seconds=settings.sse_max_connection_seconds,
+        **stream,
+    )
+    return StreamingResponse(
+        await _admitted(request, body), media_type="text/event-stream", headers=_SSE_HEADERS
+    )
 
 
 TokenQuery = Annotated[
@@ -136,21 +152,16 @@ async def report_events(
             "photo_status": view.get("photo_status"),
         }
 
-    hub: EventHub = request.app.state.hub
-    body = event_stream(
-        hub,
+    return await _streamed(
+        request,
         redis,
+        settings,
         report_id=report_id,
         last_event_id=cursor,
         snapshot=snapshot,
         audience=audience,
         language=language,
-        keepalive_seconds=settings.sse_keepalive_seconds,
-        max_seconds=settings.sse_max_connection_seconds,
         still_allowed=staff_still_allowed(redis, staff) if staff is not None else None,
-    )
-    return StreamingResponse(
-        await _admitted(request, body), media_type="text/event-stream", headers=_SSE_HEADERS
     )
 
 
@@ -169,20 +180,16 @@ async def all_events(
     last_event_id_header: LastEventIdHeader = None,
     last_event_id: LastEventIdQuery = None,
 ) -> StreamingResponse:
-    body = event_stream(
-        request.app.state.hub,
+    return await _streamed(
+        request,
         redis,
+        settings,
         report_id=None,
         last_event_id=_cursor(last_event_id_header, last_event_id),
         snapshot=None,
         audience="staff",
         language=language,
-        keepalive_seconds=settings.sse_keepalive_seconds,
-        max_seconds=settings.sse_max_connection_seconds,
         still_allowed=staff_still_allowed(redis, staff),
-    )
-    return StreamingResponse(
-        await _admitted(request, body), media_type="text/event-stream", headers=_SSE_HEADERS
     )
 
 
@@ -205,18 +212,14 @@ async def room_events(
     room = await request.app.state.rooms.resolve(code) if is_code(code) else None
     if room is None or room.code != code.strip().upper():
         raise NotFound("error.room_not_found")
-    body = event_stream(
-        request.app.state.hub,
+    return await _streamed(
+        request,
         redis,
+        settings,
         report_id=None,
         room=room.code,
         last_event_id=cursor,
         snapshot=None,  # the room page holds the state; the stream brings what changes after it
         audience="public",
         language=language,
-        keepalive_seconds=settings.sse_keepalive_seconds,
-        max_seconds=settings.sse_max_connection_seconds,
-    )
-    return StreamingResponse(
-        await _admitted(request, body), media_type="text/event-stream", headers=_SSE_HEADERS
     )

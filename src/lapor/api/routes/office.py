@@ -18,6 +18,7 @@ from lapor.errors import ValidationFailed
 from lapor.http.deps import AdminDep, RedisDep, SessionDep, SettingsDep
 from lapor.http.errors import error_responses
 from lapor.services import accounts, office
+from lapor.services.views import iso_utc
 from lapor.store.accounts_queries import AuditFilters
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
@@ -78,7 +79,7 @@ async def list_users(admin: AdminDep, session: SessionDep) -> dict[str, Any]:
 
 
 def _link_out(link: accounts.Link) -> LinkOut:
-    return LinkOut(command_id=link.command_id, link=link.url, expires_at=office.iso(link.expires_at))
+    return LinkOut(command_id=link.command_id, link=link.url, expires_at=iso_utc(link.expires_at))
 
 
 @router.post(
