@@ -11,9 +11,12 @@ class Status(StrEnum):
     IN_PROGRESS = "in_progress"  # Diproses
     RESOLVED = "resolved"  # Selesai
     REJECTED = "rejected"  # Ditolak
+    DUPLICATE = "duplicate"  # Duplikat: merged into another report (``duplicate_of``), which it follows
 
 
 OPEN_STATUSES = frozenset({Status.PENDING, Status.IN_PROGRESS})
+# Nothing more happens to these but a reopen of a resolved one; no "me too" is taken on them.
+CLOSED_STATUSES = frozenset({Status.RESOLVED, Status.REJECTED, Status.DUPLICATE})
 
 
 class Priority(StrEnum):
@@ -50,6 +53,9 @@ class TimelineKind(StrEnum):
     COMMENT = "comment"
     REFUSED = "refused"  # a change the state machine did not allow: recorded, never applied
     PHOTO = "photo"  # the photo could not be used (its note says why); the report stays as it was
+    MERGED = "merged"  # this report was merged into another, or another into it (the note says which)
+    HIDDEN = "hidden"  # staff took the report off every public view
+    SHOWN = "shown"  # staff showed a hidden report again
 
 
 class PhotoStatus(StrEnum):

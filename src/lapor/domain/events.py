@@ -15,7 +15,11 @@ from lapor.domain.enums import PhotoStatus, Priority, Role, Status
 from lapor.domain.places import RoomRef
 
 # ``photo`` (visibility: reporter) says a report's photo_status changed: ready or unusable.
-EventType = Literal["status", "refused", "comment", "priority", "assignment", "photo"]
+# ``me_too`` carries a report's new count of people who have the same problem; ``merged`` goes out
+# on both reports of a merge; ``hidden``/``shown`` let open public pages drop or show a report.
+EventType = Literal[
+    "status", "refused", "comment", "priority", "assignment", "photo", "me_too", "merged", "hidden", "shown"
+]
 
 Visibility = Literal["public", "reporter", "staff"]
 """Who may see an event; also the three views of a report (an audience)."""
@@ -29,6 +33,10 @@ VISIBILITY: dict[str, Visibility] = {
     "comment": "reporter",
     "photo": "reporter",
     "assignment": "staff",
+    "me_too": "public",
+    "merged": "public",
+    "hidden": "public",
+    "shown": "public",
 }
 
 # Which visibilities each audience receives.
@@ -70,6 +78,7 @@ class ReportView(BaseModel):
     updated_at: datetime
     photo_status: PhotoStatus | None = None
     room: RoomRef | None = None
+    me_too: int = 0
 
 
 class ReportEvent(BaseModel):
@@ -88,6 +97,8 @@ class ReportEvent(BaseModel):
     note: str | None = None
     by: str | None = None
     photo_status: PhotoStatus | None = None  # set on ``photo`` events
+    me_too: int | None = None  # set on ``me_too`` and ``merged`` events: the kept report's count
+    duplicate_of: str | None = None  # set on ``merged`` events: the report that is kept
     report: ReportView | None = None
     room: str | None = None  # the report's room code: a room page's stream picks its events by it
 

@@ -10,11 +10,14 @@ from babel.core import negotiate_locale
 
 from lapor.i18n import (
     api_messages,
+    legacy_messages,
+    merge_messages,
     office_messages,
     places_messages,
     push_messages,
     staff_messages,
     student_messages,
+    support_messages,
 )
 from lapor.i18n.types import DEFAULT_LANGUAGE, LANGUAGES, Language
 
@@ -26,6 +29,9 @@ for _part in (
     push_messages.MESSAGES,
     places_messages.MESSAGES,
     office_messages.MESSAGES,
+    support_messages.MESSAGES,
+    merge_messages.MESSAGES,
+    legacy_messages.MESSAGES,
 ):
     _clash = MESSAGES.keys() & _part.keys()
     if _clash:

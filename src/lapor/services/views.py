@@ -53,6 +53,13 @@ class ReportSummary(BaseModel):
         description="`none` (no photo sent), `pending` (stored, being rendered), `ready` or `unusable`"
     )
     room: RoomRef | None = Field(default=None, description="The room the report names; null: location only")
+    me_too: int = Field(
+        default=0,
+        description="Distinct people with the same problem: supporters, reporters of merged duplicates",
+    )
+    duplicate_of: str | None = Field(
+        default=None, description="Status `duplicate` only: the report this one was merged into, and follows"
+    )
     links: ReportLinks
     photo_pending: bool | None = Field(default=None, description="Queued view only: a photo was sent")
     description: str | None = Field(default=None, description=_REPORTER)
@@ -62,6 +69,7 @@ class ReportSummary(BaseModel):
     reporter_name: str | None = Field(default=None, description="Staff only")
     reporter_contact: str | None = Field(default=None, description="Staff only")
     language: str | None = Field(default=None, description="Staff only: the reporter's language")
+    hidden: bool | None = Field(default=None, description="Staff only: taken off every public view")
 
 
 class ReportDetail(ReportSummary):
@@ -118,6 +126,8 @@ PUBLIC_FIELDS = frozenset(
         "photo_status",
         "photo_pending",  # the queued view's older flag: a photo was sent and is not rendered yet
         "room",
+        "me_too",
+        "duplicate_of",
     }
 )
 REPORTER_FIELDS = PUBLIC_FIELDS | {"description", "photo_url", "thumbnail_url", "timeline"}
@@ -169,6 +179,9 @@ def full_view(
         "reporter_name": report.reporter_name,
         "reporter_contact": report.reporter_contact,
         "language": report.language,
+        "me_too": report.me_too,
+        "duplicate_of": report.duplicate_of,
+        "hidden": report.hidden,
     }
     if timeline is not None:
         view["timeline"] = [timeline_entry(entry, language) for entry in timeline]
@@ -234,6 +247,8 @@ def queued_report(command: CreateReport, *, has_photo: bool, room: RoomRef | Non
         "thumbnail_url": None,
         "photo_pending": has_photo,
         "photo_status": (PhotoStatus.PENDING if has_photo else PhotoStatus.NONE).value,
+        "me_too": 0,
+        "duplicate_of": None,
         "assignee": None,
         "links": report_links(command.report_id),
         "tracking_token_hash": command.tracking_token_hash,

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -68,6 +69,8 @@ class Category(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)  # retired: off the form, reports kept
     default_priority: Mapped[str] = mapped_column(String(20), default="normal", server_default="normal")
+    # Its reports never appear in a public view (a toilet, a dormitory): their reporter and staff only.
+    never_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class User(Base):
@@ -111,6 +114,16 @@ class Report(Base):
     # are one index range. Reports from before places, or of a corridor, have neither.
     room_code: Mapped[str | None] = mapped_column(String(20), nullable=True)
     building_code: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # How many distinct people have the same problem: its supporters ("me too") and the reporters
+    # of the reports merged into it, never its own reporter. Kept by the worker (worker/support.py).
+    me_too: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The hash of the reporter's browser id (the one a "me too" sends), when the form sent it: so
+    # that the reporter's own "me too", or theirs on a duplicate later merged, counts nobody twice.
+    supporter_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Set when status is ``duplicate``: the report it was merged into, always one that is not a duplicate.
+    duplicate_of: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # Off every public view (staff's choice); the reporter and staff still see it, numbers still count it.
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         Index("ix_reports_created", "created_at", "id"),
@@ -121,7 +134,21 @@ class Report(Base):
         Index("ix_reports_photo_status_created", "photo_status", "created_at"),
         Index("ix_reports_room_created", "room_code", "created_at", "id"),
         Index("ix_reports_building_created", "building_code", "created_at", "id"),
+        Index("ix_reports_me_too_created", "me_too", "created_at", "id"),
+        Index("ix_reports_duplicate_of", "duplicate_of"),
     )
+
+
+class ReportSupporter(Base):
+    """One person's "me too" on a report, by the hash of the random id their browser keeps.
+
+    When a report is merged, its supporters move to the kept report (one row each, never two)."""
+
+    __tablename__ = "report_supporters"
+
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
+    supporter_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column()
 
 
 class TimelineEntry(Base):
@@ -181,6 +208,10 @@ class PushSubscription(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=True)
     emergencies: Mapped[bool] = mapped_column(Boolean, default=False)  # staff: every new emergency
     assigned: Mapped[bool] = mapped_column(Boolean, default=False)  # staff: reports assigned to them
+    # What a report's subscription may hear: ``reporter`` (the report's own reporter: its public
+    # and reporter events) or ``public`` (a supporter, or the reporter of a duplicate merged into
+    # it: public events only, never the reporter's photos, notes or comments).
+    audience: Mapped[str] = mapped_column(String(10), default="reporter", server_default="reporter")
     created_at: Mapped[datetime] = mapped_column()
 
     __table_args__ = (
