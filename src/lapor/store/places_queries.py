@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lapor.domain.enums import Status
 from lapor.domain.places import RoomRef
-from lapor.store.models import Building, Report, Room
+from lapor.store.models import Building, Category, Report, Room
 
 SEARCH_LIMIT = 20
 
@@ -111,13 +111,21 @@ OPEN_STATUSES = (Status.PENDING.value, Status.IN_PROGRESS.value)
 ROOM_PAGE_LIMIT = 50
 
 
+def publicly_listed() -> ColumnElement[bool]:
+    """The reports a public view may show: not hidden by staff, not of a ``never_public`` category.
+
+    Every public list (a room's page, "already reported?") filters with this one condition."""
+    private_categories = select(Category.slug).where(Category.never_public.is_(True))
+    return and_(Report.hidden.is_(False), Report.category.not_in(private_categories.scalar_subquery()))
+
+
 async def open_reports_of_room(
     session: AsyncSession, *, code: str, limit: int = ROOM_PAGE_LIMIT
 ) -> list[Report]:
-    """A room's open reports, newest first: a short range of ``ix_reports_room_created``."""
+    """A room's open public reports, newest first: a short range of ``ix_reports_room_created``."""
     query = (
         select(Report)
-        .where(Report.room_code == code, Report.status.in_(OPEN_STATUSES))
+        .where(Report.room_code == code, Report.status.in_(OPEN_STATUSES), publicly_listed())
         .order_by(Report.created_at.desc(), Report.id.desc())
         .limit(limit)
     )
