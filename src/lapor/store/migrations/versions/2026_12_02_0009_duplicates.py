@@ -17,17 +17,20 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("reports") as batch:
-        batch.add_column(sa.Column("me_too", sa.Integer(), nullable=False, server_default="0"))
-        batch.add_column(sa.Column("supporter_hash", sa.String(64), nullable=True))
-        batch.add_column(sa.Column("duplicate_of", sa.String(36), nullable=True))
-        batch.add_column(sa.Column("hidden", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # Plain ADD COLUMN, not a batch: on SQLite a batch may copy the table into a new one, which
+    # drops the triggers that keep the text search up to date (0002).
+    op.add_column("reports", sa.Column("me_too", sa.Integer(), nullable=False, server_default="0"))
+    op.add_column("reports", sa.Column("supporter_hash", sa.String(64), nullable=True))
+    op.add_column("reports", sa.Column("duplicate_of", sa.String(36), nullable=True))
+    op.add_column("reports", sa.Column("hidden", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.create_index("ix_reports_me_too_created", "reports", ["me_too", "created_at", "id"])
     op.create_index("ix_reports_duplicate_of", "reports", ["duplicate_of"])
-    with op.batch_alter_table("categories") as batch:
-        batch.add_column(sa.Column("never_public", sa.Boolean(), nullable=False, server_default=sa.false()))
-    with op.batch_alter_table("push_subscriptions") as batch:
-        batch.add_column(sa.Column("audience", sa.String(10), nullable=False, server_default="reporter"))
+    op.add_column(
+        "categories", sa.Column("never_public", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    op.add_column(
+        "push_subscriptions", sa.Column("audience", sa.String(10), nullable=False, server_default="reporter")
+    )
     op.create_table(
         "report_supporters",
         sa.Column("report_id", sa.String(36), nullable=False),
@@ -58,3 +61,14 @@ def downgrade() -> None:
         batch.drop_column("duplicate_of")
         batch.drop_column("supporter_hash")
         batch.drop_column("me_too")
+    if op.get_bind().dialect.name == "sqlite":
+        # The batch copied the table: its text-search triggers (0002) are made again.
+        op.execute(
+            "CREATE TRIGGER IF NOT EXISTS reports_fts_insert AFTER INSERT ON reports BEGIN "
+            "INSERT INTO reports_fts (report_id, title, description, location) "
+            "VALUES (new.id, new.title, new.description, new.location); END"
+        )
+        op.execute(
+            "CREATE TRIGGER IF NOT EXISTS reports_fts_delete AFTER DELETE ON reports BEGIN "
+            "DELETE FROM reports_fts WHERE report_id = old.id; END"
+        )
