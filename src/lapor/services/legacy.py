@@ -7,7 +7,6 @@ staff list escapes every text field (``all_reports``); its times are the campus'
 from __future__ import annotations
 
 import html
-import re
 import uuid
 from datetime import datetime
 from typing import Any
@@ -20,6 +19,7 @@ from lapor.config import Settings
 from lapor.domain.commands import UpdateReport
 from lapor.domain.enums import Priority, Status
 from lapor.domain.legacy import PRIORITY_SEED, plan_seed_change, seed_status
+from lapor.domain.legacy_records import LEGACY_ID
 from lapor.errors import Conflict, NotFound
 from lapor.media import store
 from lapor.services import lookup
@@ -28,8 +28,6 @@ from lapor.services.views import as_time, iso_utc, photo_urls
 from lapor.store import legacy_queries, queries
 from lapor.store.models import Report, User
 
-# The original made its ids as ``str(uuid4())[:8]``; the import keeps any short token-like id.
-LEGACY_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 SEED_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 

@@ -29,4 +29,4 @@ async def statuses(session: AsyncSession, *, report_ids: set[str]) -> dict[str, 
     if not report_ids:
         return {}
     rows = await session.execute(select(Report.id, Report.status).where(Report.id.in_(report_ids)))
-    return {report_id: status for report_id, status in rows.tuples()}
+    return {row.id: row.status for row in rows}
