@@ -192,6 +192,20 @@ async def test_selesai_on_a_pending_report_starts_and_resolves_it_in_one_command
     assert await redis.xlen(keys.COMMANDS) == before + 1
 
 
+async def test_two_technicians_pressing_selesai_at_once_resolve_it_once_and_refuse_nothing(
+    client: httpx.AsyncClient, drain: Callable[..., Any], technician: StaffUser, admin: StaffUser
+) -> None:
+    report_id = await seed_report(client, drain)
+    for staff in (technician, admin):
+        pressed = await client.put(
+            f"/api/lapor/{report_id}", json={"status": "SELESAI"}, headers=staff.headers
+        )
+        assert pressed.status_code == 202  # both saw it pending
+    await drain()
+    kinds = [(e["kind"], e["status"]) for e in await timeline(client, technician, report_id)]
+    assert kinds == [("created", "pending"), ("status", "in_progress"), ("status", "resolved")]
+
+
 async def test_selesai_on_a_report_the_worker_has_not_stored_yet_still_takes_both_moves(
     client: httpx.AsyncClient, drain: Callable[..., Any], technician: StaffUser
 ) -> None:

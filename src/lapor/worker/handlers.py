@@ -224,6 +224,8 @@ def _change_status_via(
     """Two moves, all or nothing: to ``via`` (skipped when the report is in it already), then to
     ``target``. If either is not allowed, one refusal is recorded and nothing changes."""
     current = Status(report.status)
+    if current == target:
+        return  # already there (another change got in first): nothing to do, nothing refused
     if current == via:
         _change_status(report, target, actor, note, record)
         return
