@@ -64,6 +64,8 @@ def test_records_are_numbered_by_the_line_they_start_on() -> None:
         ('[\n{"id": "a"}\n{"id": "b"}]', "line 3: expected , or ]"),
         ('[{"id": "a"}] [', "text after the end of the list"),
         ("[\n{", "line 2: not valid JSON"),
+        ("[\n" + "[" * 100_000 + "]" * 100_000 + "]", "line 2: a record that cannot be read"),
+        ('[\n{"id": ' + "7" * 5000 + "}]", "line 2: a record that cannot be read"),
     ):
         with pytest.raises(SeedFileError, match=words):
             records_with_lines(bad)

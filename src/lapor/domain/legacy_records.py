@@ -66,6 +66,10 @@ def records_with_lines(text: str) -> list[tuple[int, Any]]:
             item, end = decoder.raw_decode(text, position)
         except json.JSONDecodeError as exc:
             raise SeedFileError(f"line {exc.lineno}: not valid JSON ({exc.msg})") from exc
+        except (ValueError, RecursionError) as exc:  # a number too long, nesting too deep
+            raise SeedFileError(
+                f"line {_line(text, position)}: a record that cannot be read ({exc})"
+            ) from exc
         items.append((_line(text, position), item))
         position = _skip(text, end)
         if text.startswith(",", position):
