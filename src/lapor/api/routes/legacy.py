@@ -1,10 +1,13 @@
-"""The seed project's API, kept so its pages and scripts still work — with its holes closed.
+"""The original project's API, answering what its two pages really read — with its holes closed.
 
 The original let anyone change any status and published every reporter's name; here those
-two endpoints need a staff token, and a report read by its id shows the public view (the
-reporter's with its tracking token in ``X-Tracking-Token``, everything for staff). Its pages cannot
-send a CSRF token, so the staff session cookie is accepted without one: on reads, and on changes
-sent as JSON from our own origin (``OriginalApiStaffDep``; BRIEF.md's one named exception).
+two endpoints need staff, and a report read by its id shows the public view (the reporter's with
+its tracking token in ``X-Tracking-Token``, everything for staff). Its pages cannot send a CSRF
+token, so the staff session cookie is accepted without one: on reads, and on changes sent as JSON
+from our own origin (``OriginalApiStaffDep``; BRIEF.md's one named exception). The admin page
+writes the list's text into its table as HTML, so ``/api/semua_laporan`` escapes it; its photo
+links (``/static/uploads/{foto}``) are served here; the student page's refusals are text
+(``http/plain_errors.py``). The shapes and status words live in ``services/legacy.py``.
 """
 
 from __future__ import annotations
