@@ -112,6 +112,14 @@ async def test_import_keeps_records_times_statuses_and_old_ids_once(
     rows_again = (await client.get("/api/semua_laporan", headers=technician.headers)).json()
     assert sorted(r["id"] for r in rows_again) == sorted(r["id"] for r in rows)
 
+    # The old admin page's button works on an old id too.
+    pressed = await client.put("/api/lapor/9c0d1e2f", json={"status": "SELESAI"}, headers=technician.headers)
+    assert pressed.status_code == 202, pressed.text
+    await drain()
+    assert (await seed_view(client, "9c0d1e2f"))["status"] == "SELESAI"
+    already = await client.put("/api/lapor/0a1b2c3d", json={"status": "SELESAI"}, headers=technician.headers)
+    assert already.status_code == 200
+
 
 async def test_a_record_sent_twice_before_a_worker_ran_is_stored_once(
     client: httpx.AsyncClient,
