@@ -63,6 +63,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.redis_wait_aof:
             await check_wait_aof_supported(redis)
         settings.upload_dir.mkdir(parents=True, exist_ok=True)
+        if settings.legacy_pages_dir is not None and not settings.legacy_pages_dir.is_dir():
+            log.warning(
+                "LAPOR_LEGACY_PAGES_DIR %s is not a directory: /lama/ answers 404", settings.legacy_pages_dir
+            )
         app.state.vapid_public_key = public_key(await asyncio.to_thread(load_vapid, settings))
         hub = EventHub(connect(settings.redis_url))
         await hub.start()
