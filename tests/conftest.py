@@ -31,6 +31,7 @@ _CLEAN_TABLES = (
     "push_subscriptions",
     "timeline_entries",
     "processed_commands",
+    "legacy_reports",
     "reports",
     "audit_log",
     "invitations",

@@ -243,7 +243,12 @@ async def test_pathological_json_is_a_clear_422_on_every_json_route(
                 method,
                 path,
                 content=body,
-                headers={"Content-Type": "application/json", "Accept-Language": "en"},
+                # Accept: the original project's POST /api/lapor answers refusals as text otherwise.
+                headers={
+                    "Content-Type": "application/json",
+                    "Accept": "application/json",
+                    "Accept-Language": "en",
+                },
             )
             assert response.status_code == 422, (method, path, response.text[:200])
             error = response.json()["error"]

@@ -20,14 +20,16 @@ async def test_seed_report_without_lokasi_says_it_is_required(
     client: httpx.AsyncClient, redis: Redis
 ) -> None:
     response = await client.post(
-        "/api/lapor", data={"nama": "Sari", "deskripsi": "Lampu kelas mati sejak pagi"}
+        "/api/lapor",
+        data={"nama": "Sari", "deskripsi": "Lampu kelas mati sejak pagi"},
+        headers={"Accept": "application/json"},  # refusals are text/plain otherwise (issue 16)
     )
     assert response.status_code == 422
     assert response.json()["error"]["fields"]["lokasi"] == "Lokasi wajib diisi"
     english = await client.post(
         "/api/lapor",
         json={"nama": "Sari", "deskripsi": "Lampu kelas mati sejak pagi", "lokasi": None},
-        headers={"Accept-Language": "en"},
+        headers={"Accept-Language": "en", "Accept": "application/json"},
     )
     assert english.json()["error"]["fields"]["lokasi"] == "Location is required"
     assert await redis.xlen(keys.COMMANDS) == 0

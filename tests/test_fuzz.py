@@ -183,7 +183,9 @@ def _field_error(response: httpx.Response, field: str) -> str:
 async def test_seed_priority_of_another_type_is_a_422(client: httpx.AsyncClient) -> None:
     fields = {"nama": "Budi", "lokasi": "Gedung A", "deskripsi": "Lampu kelas mati sejak pagi"}
     for prioritas in ([None, None], {}, 0):  # a list was a 500 (unhashable), {} and 0 were taken as Biasa
-        response = await client.post("/api/lapor", json={**fields, "prioritas": prioritas})
+        response = await client.post(
+            "/api/lapor", json={**fields, "prioritas": prioritas}, headers={"Accept": "application/json"}
+        )
         assert "Darurat" in _field_error(response, "prioritas")
     assert (await client.post("/api/lapor", json={**fields, "prioritas": None})).status_code == 202
 

@@ -21,6 +21,7 @@ from lapor.config import Settings
 from lapor.http.errors import error_responses, install_error_handlers
 from lapor.http.form_overflow import FormOverflowMiddleware
 from lapor.http.middleware import BodyLimitMiddleware, MetricsMiddleware, SecurityHeadersMiddleware
+from lapor.http.plain_errors import PlainErrorsMiddleware
 from lapor.http.slow_clients import SlowBodyMiddleware
 from lapor.http.sse import EventHub
 from lapor.http.stream_admission import StreamAdmission
@@ -28,8 +29,8 @@ from lapor.push.vapid import load_vapid, public_key
 from lapor.services.categories import CategoryCache
 from lapor.services.places import RoomCache
 from lapor.store.engine import create_engine, create_sessionmaker
+from lapor.web import legacy_pages, place_pages, pwa, staff, staff_places, student
 from lapor.web import office as office_pages
-from lapor.web import place_pages, pwa, staff, staff_places, student
 from lapor.web.render import STATIC
 
 log = logging.getLogger("lapor.api")
@@ -62,6 +63,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.redis_wait_aof:
             await check_wait_aof_supported(redis)
         settings.upload_dir.mkdir(parents=True, exist_ok=True)
+        if settings.legacy_pages_dir is not None and not settings.legacy_pages_dir.is_dir():
+            log.warning(
+                "LAPOR_LEGACY_PAGES_DIR %s is not a directory: /lama/ answers 404", settings.legacy_pages_dir
+            )
         app.state.vapid_public_key = public_key(await asyncio.to_thread(load_vapid, settings))
         hub = EventHub(connect(settings.redis_url))
         await hub.start()
@@ -104,7 +109,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (reports, event_streams, push, auth, admin, office, legacy, system, places):
         app.include_router(module.router, responses=error_responses())  # any route may fail with a 500
-    for page_module in (student, office_pages, staff, pwa, place_pages, staff_places):
+    app.include_router(legacy.uploads_router)  # /static/uploads/{foto}: before the /static mount
+    for page_module in (student, office_pages, staff, pwa, place_pages, staff_places, legacy_pages):
         app.include_router(page_module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The last one added runs first: metrics see every answer, security headers go on every
@@ -118,5 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         min_rate_bytes=settings.http_body_min_rate_bytes,
     )
     app.add_middleware(SecurityHeadersMiddleware)
+    # Outside every middleware that refuses a body: the original page's POST gets its 413 as text too.
+    app.add_middleware(PlainErrorsMiddleware)
     app.add_middleware(MetricsMiddleware, registry=app.state.metrics_registry)
     return app

@@ -1,4 +1,4 @@
-"""The one command-line entry point: ``lapor up|api|worker|db|user|status|dlq``."""
+"""The one command-line entry point: ``lapor up|api|worker|db|user|status|dlq|places|import-seed``."""
 
 from __future__ import annotations
 
@@ -285,5 +285,34 @@ def places_import(file: Path, wait: float) -> None:
     outcome = _run(lambda: import_file(_settings(), file, wait_seconds=wait))
     for line in outcome.lines:
         click.echo(line, err=not outcome.ok)
+    if not outcome.ok:
+        sys.exit(1)
+
+
+@main.command("import-seed")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--photos",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The original's static/uploads directory: each record's foto is looked up there",
+)
+@click.option(
+    "--wait",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(0, 3600),
+    help="Seconds to wait for the workers to store what was sent (0: do not wait)",
+)
+def import_seed(file: Path, photos: Path | None, wait: float) -> None:
+    """Import the original project's database_laporan.json (its list of reports).
+
+    Through the workers, like every change; run it again safely: records imported before are
+    skipped. Old ids keep working as GET /api/lapor/{old id}. Every record that cannot be
+    imported is printed with the line it starts on, and the command then exits with 1."""
+    from lapor.services.legacy_import import import_seed_file
+
+    outcome = _run(lambda: import_seed_file(_settings(), file, photos=photos, wait_seconds=wait))
+    for line in outcome.lines():
+        click.echo(line, err=line in outcome.problems)
     if not outcome.ok:
         sys.exit(1)

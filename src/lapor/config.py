@@ -10,6 +10,7 @@ import os
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -171,6 +172,16 @@ class Settings(BaseSettings):
         le=300,
         description="How long an API process serves its category list before re-reading it",
     )
+    # The campus's own clock: for display and for the original project's API, whose times are
+    # local "YYYY-MM-DD HH:MM:SS" strings (every other time is UTC with ``Z``).
+    campus_timezone: str = Field(
+        default="Asia/Jakarta", description="IANA time zone of the campus, e.g. Asia/Makassar"
+    )
+    # The original project's two pages (index.html, admin.html), served same-origin under /lama/.
+    legacy_pages_dir: Path | None = Field(
+        default=None,
+        description="A directory of the operator's copy of the original pages; unset: not served",
+    )
     # The address students and staff reach the system at; every absolute link is built from it.
     public_url: str = Field(default="", description="Required in production; in development http://HOST:PORT")
 
@@ -185,6 +196,13 @@ class Settings(BaseSettings):
                 "(mailto:facilities@your-campus.ac.id or an https:// URL)"
             )
         self._check_public_url()
+        try:
+            ZoneInfo(self.campus_timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"LAPOR_CAMPUS_TIMEZONE is not a known IANA time zone: {self.campus_timezone!r} "
+                "(for example Asia/Jakarta, Asia/Makassar, Asia/Jayapura)"
+            ) from exc
         return self
 
     def _check_secret_key(self) -> None:
@@ -233,6 +251,11 @@ class Settings(BaseSettings):
                 "(for example https://lapor.your-campus.ac.id); QR labels and invitation links are "
                 "built from it"
             )
+
+    @property
+    def campus_zone(self) -> ZoneInfo:
+        """The campus's time zone (checked at start)."""
+        return ZoneInfo(self.campus_timezone)
 
     @cached_property
     def upload_dir(self) -> Path:

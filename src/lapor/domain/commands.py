@@ -64,9 +64,36 @@ class UpdateReport(_Command):
     type: Literal["report.update"] = "report.update"
     actor: Actor
     status: Status | None = None
+    # Two moves in one command, all or nothing: through ``status_via`` first (when the report is
+    # not in it already), then to ``status``. The original project's "Selesai" on a pending report
+    # is pending → in_progress → resolved.
+    status_via: Status | None = None
     priority: Priority | None = None
     assignee: str | None = None  # a staff username; "" unassigns
     note: str | None = None
+
+
+class ImportLegacyReport(_Command):
+    """One record of the original project's JSON file (``lapor import-seed``), with its history.
+
+    Ids are derived from the old id, so sending the same record twice stores it once; the
+    worker also skips a record whose old id is already stored. Imported text is kept as it was
+    (no minimum lengths: the original accepted "Gatau"). Times are UTC."""
+
+    type: Literal["report.import"] = "report.import"
+    legacy_id: str
+    tracking_token_hash: str
+    reporter_name: str
+    location: str
+    title: str
+    description: str
+    priority: Priority
+    status: Status
+    created_at: datetime
+    processed_at: datetime | None = None  # the original worker's ``waktu_diproses``
+    updated_at: datetime | None = None  # the original's ``waktu_update``
+    upload: str | None = None  # the photo's bytes in the upload store, for the photo stage
+    source: dict[str, object] = Field(default_factory=dict)  # the record as the file had it
 
 
 class AddComment(_Command):
@@ -195,6 +222,7 @@ AccountCommand = InviteUser | ChangeUser | ResetUser | AcceptInvitation | SetPas
 AnyCommand = (
     CreateReport
     | UpdateReport
+    | ImportLegacyReport
     | AddComment
     | SubscribePush
     | SubscribeStaffPush

@@ -300,3 +300,16 @@ class AuditEntry(Base):
         Index("ix_audit_log_target", "target_type", "target", "id"),
         Index("ix_audit_log_action", "action", "id"),
     )
+
+
+class LegacyReport(Base):
+    """A report imported from the original project's JSON file (``lapor import-seed``): its old
+    8-character id, kept so that old links (``GET /api/lapor/{old id}``) still find it, and the
+    record as it was in the file (its times and fields, verbatim)."""
+
+    __tablename__ = "legacy_reports"
+
+    legacy_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), unique=True)
+    source: Mapped[dict[str, object]] = mapped_column(JSON)
+    imported_at: Mapped[datetime] = mapped_column()

@@ -15,6 +15,7 @@ from lapor.domain.commands import (
     AddComment,
     AnyCommand,
     CreateReport,
+    ImportLegacyReport,
     ImportPlaces,
     SubscribePush,
     SubscribeStaffPush,
@@ -26,6 +27,7 @@ from lapor.domain.events import ReportEvent
 from lapor.store.models import ProcessedCommand, table_of
 from lapor.worker import handlers, places, subscriptions
 from lapor.worker.accounts import apply_account_command
+from lapor.worker.legacy_import import import_legacy_report
 from lapor.worker.transactions import TransactionRunner
 
 _INSERT_PROCESSED = insert(table_of(ProcessedCommand))
@@ -95,6 +97,8 @@ def _apply(session: Session, command: AnyCommand) -> Outcome:
         events = handlers.update_report(session, command)
     elif isinstance(command, AddComment):
         events = handlers.add_comment(session, command)
+    elif isinstance(command, ImportLegacyReport):
+        import_legacy_report(session, command)
     elif isinstance(command, SubscribePush):
         subscriptions.subscribe_reporter(session, command)
     elif isinstance(command, SubscribeStaffPush):

@@ -172,7 +172,9 @@ def update_report(session: Session, command: UpdateReport) -> list[ReportEvent]:
         record.add(TimelineKind.PRIORITY, actor, event="priority", note=f"{old} → {report.priority}")
     if command.assignee is not None:
         _assign(session, report, command.assignee, actor, record)
-    if command.status is not None:
+    if command.status is not None and command.status_via is not None:
+        _change_status_via(report, command.status_via, command.status, actor, command.note, record)
+    elif command.status is not None:
         _change_status(report, command.status, actor, command.note, record)
     elif command.note and command.note.strip():
         record.add(TimelineKind.COMMENT, actor, event="comment", note=command.note.strip())
@@ -214,6 +216,33 @@ def _change_status(report: Report, target: Status, actor: Actor, note: str | Non
         to_status=target,
         note=clean_note,
     )
+
+
+def _change_status_via(
+    report: Report, via: Status, target: Status, actor: Actor, note: str | None, record: _Recorder
+) -> None:
+    """Two moves, all or nothing: to ``via`` (skipped when the report is in it already), then to
+    ``target``. If either is not allowed, one refusal is recorded and nothing changes."""
+    current = Status(report.status)
+    if current == target:
+        return  # already there (another change got in first): nothing to do, nothing refused
+    if current == via:
+        _change_status(report, target, actor, note, record)
+        return
+    first = check_transition(current, via, actor.role, None)
+    second = check_transition(via, target, actor.role, note) if first.allowed else first
+    if not second.allowed:
+        record.add(
+            TimelineKind.REFUSED,
+            actor,
+            event="refused",
+            from_status=current,
+            to_status=target,
+            note=second.reason,
+        )
+        return
+    _change_status(report, via, actor, None, record)
+    _change_status(report, target, actor, note, record)
 
 
 def _assign(session: Session, report: Report, username: str, actor: Actor, record: _Recorder) -> None:

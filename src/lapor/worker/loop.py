@@ -27,7 +27,14 @@ from lapor.broker import consumer, event_stream, keys
 from lapor.broker.consumer import Entry
 from lapor.broker.stats import LATENCY_BUCKETS
 from lapor.config import Settings
-from lapor.domain.commands import AnyCommand, CreateReport, ImportPlaces, decode_command, utcnow
+from lapor.domain.commands import (
+    AnyCommand,
+    CreateReport,
+    ImportLegacyReport,
+    ImportPlaces,
+    decode_command,
+    utcnow,
+)
 from lapor.store import retention
 from lapor.worker.apply import Outcome, apply_command, apply_together
 from lapor.worker.backoff import DB_RETRY_FIRST_SECONDS, Backoff
@@ -219,7 +226,10 @@ class Worker:
         if applied:
             await self._complete(applied)
             await self._end_sessions(applied)
-        if any(isinstance(command, CreateReport) and command.upload for _e, command, _o in applied):
+        if any(
+            isinstance(command, CreateReport | ImportLegacyReport) and command.upload
+            for _e, command, _o in applied
+        ):
             self.photos.wake()
         self.processed += len(applied)
 

@@ -1,10 +1,13 @@
-"""The seed project's API, kept so its pages and scripts still work — with its holes closed.
+"""The original project's API, answering what its two pages really read — with its holes closed.
 
 The original let anyone change any status and published every reporter's name; here those
-two endpoints need a staff token, and a report read by its id shows the public view (the
-reporter's with its tracking token in ``X-Tracking-Token``, everything for staff). Its pages cannot
-send a CSRF token, so the staff session cookie is accepted without one: on reads, and on changes
-sent as JSON from our own origin (``OriginalApiStaffDep``; BRIEF.md's one named exception).
+two endpoints need staff, and a report read by its id shows the public view (the reporter's with
+its tracking token in ``X-Tracking-Token``, everything for staff). Its pages cannot send a CSRF
+token, so the staff session cookie is accepted without one: on reads, and on changes sent as JSON
+from our own origin (``OriginalApiStaffDep``; BRIEF.md's one named exception). The admin page
+writes the list's text into its table as HTML, so ``/api/semua_laporan`` escapes it; its photo
+links (``/static/uploads/{foto}``) are served here; the student page's refusals are text
+(``http/plain_errors.py``). The shapes and status words live in ``services/legacy.py``.
 """
 
 from __future__ import annotations
@@ -13,8 +16,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from lapor.api.routes.reports import (
     SUBMIT_CONTENT_TYPES,
@@ -24,8 +27,8 @@ from lapor.api.routes.reports import (
     TrackingTokenHeader,
 )
 from lapor.broker.stats import broker_stats
-from lapor.domain.enums import Priority, Status
-from lapor.errors import ValidationFailed
+from lapor.domain.legacy import SEED_PRIORITY
+from lapor.errors import NotFound, ValidationFailed
 from lapor.http.deps import (
     LanguageDep,
     OptionalStaffDep,
@@ -36,25 +39,13 @@ from lapor.http.deps import (
     SettingsDep,
 )
 from lapor.http.errors import error_responses
+from lapor.http.plain_errors import PLAIN_ERROR_CONTENT
 from lapor.http.submission import accept_submission, read_fields
 from lapor.i18n import translate
-from lapor.services import intake, lookup
-from lapor.services.reports import send_change
-from lapor.services.views import iso_utc, photo_urls
-from lapor.store import queries
+from lapor.media import store
+from lapor.services import intake, legacy, lookup
 
 router = APIRouter(prefix="/api", tags=["seed compatibility"])
-
-SEED_PRIORITY = {"Darurat": Priority.EMERGENCY, "Sedang": Priority.MEDIUM, "Biasa": Priority.NORMAL}
-PRIORITY_SEED = {value: key for key, value in SEED_PRIORITY.items()}
-SEED_STATUS = {"PENDING": Status.PENDING, "DIPROSES_TEKNISI": Status.IN_PROGRESS, "SELESAI": Status.RESOLVED}
-STATUS_SEED = {
-    Status.QUEUED.value: "PENDING",
-    Status.PENDING.value: "PENDING",
-    Status.IN_PROGRESS.value: "DIPROSES_TEKNISI",
-    Status.RESOLVED.value: "SELESAI",
-    Status.REJECTED.value: "DITOLAK",
-}
 
 SEED_FIELD = {
     "reporter_name": "nama",
@@ -111,29 +102,45 @@ class SeedReport(BaseModel):
     waktu: datetime
 
 
-class SeedStaffReport(SeedReport):
-    nama: str
+class SeedReporter(BaseModel):
+    nama: str = Field(description="HTML-escaped")
+
+
+class SeedAdminRow(BaseModel):
+    """A report as the original's admin page reads it; every text field is HTML-escaped (the
+    page writes them into its table as HTML)."""
+
+    id: str
+    waktu_lapor: str = Field(description="`YYYY-MM-DD HH:MM:SS` on the campus clock (LAPOR_CAMPUS_TIMEZONE)")
+    pelapor: SeedReporter
+    lokasi: str = Field(description="HTML-escaped")
+    prioritas: Literal["Darurat", "Sedang", "Biasa"]
+    deskripsi: str = Field(description="HTML-escaped")
+    foto: str | None = Field(
+        description="The rendered photo's bare file name, served at /static/uploads/{foto}"
+    )
+    status: Literal["PENDING", "DIPROSES_TEKNISI", "SELESAI", "DITOLAK"]
+    id_laporan: str = Field(description="Same as `id`")
+    waktu: datetime = Field(description="RFC 3339, UTC")
+    nama: str = Field(description="HTML-escaped; same as `pelapor.nama`")
+    foto_url: str | None
 
 
 class QueueLength(BaseModel):
     jumlah_antrean: int
 
 
-def seed_view(view: dict[str, Any], *, staff: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A report's view (any audience) in the seed's shape. The public view has no description:
-    ``deskripsi`` then carries the report's public short title, so the seed's pages still work."""
-    shaped = {
-        "id_laporan": view["id"],
-        "lokasi": view["location"],
-        "deskripsi": view["description"] if "description" in view else view["title"],
-        "prioritas": PRIORITY_SEED.get(Priority(view["priority"]), "Biasa"),
-        "status": STATUS_SEED.get(view["status"], "PENDING"),
-        "foto": view.get("photo_url"),
-        "waktu": view["created_at"],
-    }
-    if staff is not None:
-        shaped["nama"] = staff.get("reporter_name")
-    return shaped
+class SeedUnchanged(BaseModel):
+    msg: str
+    status: Literal["PENDING", "DIPROSES_TEKNISI", "SELESAI", "DITOLAK"]
+
+
+def _plain_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers of ``POST /api/lapor``: JSON when asked for, else one line of text."""
+    declared = error_responses(*statuses)
+    for answer in declared.values():
+        answer["content"] = {key: {**value} for key, value in PLAIN_ERROR_CONTENT.items()}
+    return declared
 
 
 @router.post(
@@ -141,8 +148,8 @@ def seed_view(view: dict[str, Any], *, staff: dict[str, Any] | None = None) -> d
     status_code=202,
     response_model=SeedAccepted,
     openapi_extra={"requestBody": _SEED_BODY},
-    summary="Seed: submit a report",
-    responses=error_responses(400, 413, 415, 422, 429, 503),
+    summary="Seed: submit a report (errors are text/plain unless Accept names application/json)",
+    responses=_plain_errors(400, 408, 413, 415, 422, 429, 503),
 )
 async def lapor(
     request: Request,
@@ -187,6 +194,7 @@ async def lapor(
 @router.get(
     "/lapor/{report_id}",
     summary="Seed: one report in the seed's shape (public view; the reporter's with the token)",
+    description="`report_id` is one of ours or an old id of the original project (`lapor import-seed`).",
     response_model=None,
     responses={200: {"model": SeedReport}, **error_responses(401, 404, 422, 503)},
 )
@@ -198,10 +206,11 @@ async def lapor_status(
     staff: OptionalStaffDep,
     tracking_token: TrackingTokenHeader = None,
 ) -> dict[str, Any]:
+    report_id = await legacy.resolve_id(session, report_id)
     view = await lookup.report_view(
         session, redis, report_id, language=language, staff=staff is not None, token=tracking_token
     )
-    return seed_view(view)
+    return legacy.seed_view(view, kept=await legacy.kept_status(session, view))
 
 
 @router.get("/antrean", response_model=QueueLength, summary="Seed: how many reports wait in the queue")
@@ -220,8 +229,14 @@ class SeedStatusChange(BaseModel):
     "/lapor/{report_id}",
     status_code=202,
     response_model=CommandAccepted,
-    summary="Seed: set status (staff)",
-    responses=error_responses(401, 403, 404, 422, 503),
+    summary="Seed: set status (staff who may change reports)",
+    description=(
+        'The original admin page\'s one action, `{"status": "SELESAI"}`: on a pending report one '
+        "command that starts and resolves it (both moves in the timeline), on a resolved one nothing "
+        "(200), on a rejected or duplicate one a 409. With the session cookie: only as "
+        "`application/json` from this origin (`Origin` or `Sec-Fetch-Site`)."
+    ),
+    responses={200: {"model": SeedUnchanged}, **error_responses(401, 403, 404, 409, 422, 503)},
 )
 async def lapor_set_status(
     report_id: str,
@@ -230,31 +245,43 @@ async def lapor_set_status(
     session: SessionDep,
     redis: RedisDep,
     settings: SettingsDep,
-) -> dict[str, str]:
-    command = await send_change(session, redis, settings, user, report_id, status=SEED_STATUS[change.status])
+    language: LanguageDep,
+) -> Any:
+    command = await legacy.set_status(session, redis, settings, user, report_id, change.status)
+    if command is None:
+        body = {"msg": translate("legacy.unchanged", language), "status": change.status}
+        return JSONResponse(body, status_code=200)
     return {"command_id": command.command_id}
 
 
 @router.get(
     "/semua_laporan",
-    summary="Seed: every report (staff), newest first, at most 1000",
+    summary="Seed: every report (staff), newest first, at most 1000; text fields HTML-escaped",
     response_model=None,
-    responses={200: {"model": list[SeedStaffReport]}, **error_responses(401, 503)},
+    responses={200: {"model": list[SeedAdminRow]}, **error_responses(401, 503)},
 )
 async def semua_laporan(
-    user: OriginalApiStaffDep, session: SessionDep, language: LanguageDep
+    user: OriginalApiStaffDep, session: SessionDep, settings: SettingsDep
 ) -> list[dict[str, Any]]:
-    rows, _ = await queries.list_reports(session, filters=queries.ReportFilters(), limit=1000)
-    result = []
-    for row in rows:
-        view = {
-            "id": row.id,
-            "location": row.location,
-            "description": row.description,
-            "priority": row.priority,
-            "status": row.status,
-            "photo_url": photo_urls(row.photo)[0],
-            "created_at": iso_utc(row.created_at),
-        }
-        result.append(seed_view(view, staff={"reporter_name": row.reporter_name}))
-    return result
+    return await legacy.all_reports(session, settings)
+
+
+# Outside /api: the original's admin page links a photo as /static/uploads/{foto}. Registered
+# before the /static mount (app.py includes the routers first), so it wins that path.
+uploads_router = APIRouter(tags=["seed compatibility"])
+
+
+@uploads_router.get("/static/uploads/{file_name}", include_in_schema=False)
+async def seed_photo(file_name: str, settings: SettingsDep) -> FileResponse:
+    """A rendered photo by its bare file name (never a raw upload: those live elsewhere and have
+    other names); anything else, a path included, is a 404."""
+    if not store.is_photo_file_name(file_name) or file_name.endswith("_thumb.jpg"):
+        raise NotFound("error.not_found")
+    path = settings.photo_dir / file_name
+    if not path.is_file():
+        raise NotFound("error.not_found")
+    return FileResponse(
+        path,
+        media_type="image/jpeg",
+        headers={"Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"},
+    )
