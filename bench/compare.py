@@ -6,8 +6,8 @@ Lapor as `lapor api --workers 2` + one `lapor worker`; the seed under gunicorn w
   1. intake with wrk (64 connections, multipart with a ~30 KiB JPEG) and a bare FastAPI "hello"
      on the same server settings as `lapor api` (granian, 2 workers, uvloop, HTTP/1.1) as the
      ceiling; with --uvicorn, also Lapor and the hello under uvicorn (uvloop, httptools);
-  2. the Python load generator (bench/load.py): N reports at concurrency C, each checked to be
-     persisted exactly once.
+  2. the Python load generator (bench/load.py): N reports at concurrency C, each on a connection
+     of its own (as each phone sends its report), each checked to be persisted exactly once.
 Prints the tables and the ratios. Everything it starts it stops.
 """
 
@@ -125,6 +125,11 @@ def main() -> None:
     parser.add_argument("--wrk-seconds", type=int, default=10)
     parser.add_argument("--rate", type=float, default=None, help="phase 2 at a steady rate (reports/s)")
     parser.add_argument("--no-photo", action="store_true", help="phase 2 without photos")
+    parser.add_argument(
+        "--keep-alive",
+        action="store_true",
+        help="phase 2 reuses connections (bench/load.py); default: one each",
+    )
     parser.add_argument("--pipeline-only", action="store_true", help="phase 2 only (the load generator)")
     parser.add_argument("--intake-only", action="store_true", help="phase 1 only (wrk), no pipeline run")
     parser.add_argument("--uvicorn", action="store_true", help="also run Lapor and the hello under uvicorn")
@@ -280,6 +285,7 @@ def main() -> None:
                         store=store,
                         rate=args.rate,
                         photo=not args.no_photo,
+                        keep_alive=args.keep_alive,
                     )
                 )
                 pids = (

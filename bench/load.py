@@ -4,6 +4,14 @@ Submits N reports, each with a real ~30 KiB JPEG, at concurrency C (or a steady 
 every request as acknowledged, failed or timed out, then waits until each acknowledged report
 is persisted and prints one table. Used by `make bench` (bench/compare.py); runnable alone:
 
+Every report goes on a TCP connection of its own, as each student's phone sends its one report
+(and as the seed's gunicorn sync workers make every client do: they close the connection after
+each answer). With ``--keep-alive`` the client coroutines share kept-alive connections from
+httpx's pool instead; that pool, not the server, then makes a long accept tail (docs/benchmarks.md,
+"The load generator's connections": a bare Starlette POST handler shows the same tail, and httpx's
+issue #3215 describes its pool's cost under concurrency). ``--accept-only`` measures the answers
+alone (no worker needed: nothing waits for the reports to be stored).
+
     .venv/bin/python bench/load.py --system lapor --url http://127.0.0.1:8000 \\
         --database-url sqlite:///data/lapor.db -n 2000 -c 32
 """
@@ -51,6 +59,7 @@ class Result:
     # Lapor renders photos after storing the report: seconds from the end of the load until every
     # acknowledged report's photo was ready (None: not measured, or not all ready in time).
     photos_ready_s: float | None = None
+    stored_checked: bool = True  # False with --accept-only: nothing was read back from the store
 
     def acknowledged(self) -> list[Request]:
         return [r for r in self.requests if r.outcome == "acknowledged"]
@@ -63,7 +72,7 @@ class Result:
         )
         lost = sum(1 for r in acked if self.copies.get(r.marker, 0) == 0)
         duplicated = sum(1 for count in self.copies.values() if count > 1)
-        return {
+        answers = {
             "system": self.system,
             "submitted": len(self.requests),
             "acknowledged": len(acked),
@@ -73,6 +82,11 @@ class Result:
             "accept_p50_ms": _pct(accept, 50),
             "accept_p95_ms": _pct(accept, 95),
             "accept_p99_ms": _pct(accept, 99),
+        }
+        if not self.stored_checked:
+            return answers
+        return {
+            **answers,
             "end_to_end_s": self.wall_seconds + self.drain_seconds,
             "persist_p50_ms": _pct(e2e, 50),
             "persist_p99_ms": _pct(e2e, 99),
@@ -111,7 +125,15 @@ def encode_form(fields: dict[str, str], photo_field: str, photo: bytes | None) -
 
 
 async def submit_all(
-    system: str, url: str, n: int, concurrency: int, rate: float | None, photo: bytes | None, timeout: float
+    system: str,
+    url: str,
+    n: int,
+    concurrency: int,
+    rate: float | None,
+    photo: bytes | None,
+    timeout: float,
+    *,
+    keep_alive: bool = False,
 ) -> tuple[list[Request], float]:
     run = uuid.uuid4().hex[:8]
     requests = [Request(seq=i, marker=f"{run}-{i}") for i in range(n)]
@@ -121,7 +143,8 @@ async def submit_all(
     for request in requests:
         queue.put_nowait(request)
     bodies = [encode_form(form_for(system, request.marker), photo_field, photo) for request in requests]
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    kept = concurrency if keep_alive else 0  # 0: a new connection per report (see the docstring)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=kept)
     async with httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits) as client:
         start = time.time()
 
@@ -218,9 +241,13 @@ async def run_load(
     drain_timeout: float = 120.0,
     timeout: float = 30.0,
     photo: bool = True,
+    keep_alive: bool = False,
+    accept_only: bool = False,
 ) -> Result:
     jpeg = camera_jpeg() if photo else None
-    requests, wall = await submit_all(system, url, n, concurrency, rate, jpeg, timeout)
+    requests, wall = await submit_all(system, url, n, concurrency, rate, jpeg, timeout, keep_alive=keep_alive)
+    if accept_only:
+        return Result(system, requests, wall, 0.0, stored_checked=False)
     markers = {r.marker for r in requests}
     acked = {r.marker for r in requests if r.outcome == "acknowledged"}
     read = persisted_seed if system == "seed" else persisted_lapor
@@ -266,6 +293,8 @@ def main() -> None:
     parser.add_argument("-c", type=int, default=32)
     parser.add_argument("--rate", type=float, default=None, help="steady submissions per second")
     parser.add_argument("--no-photo", action="store_true", help="reports without a photo (form fields only)")
+    parser.add_argument("--keep-alive", action="store_true", help="reuse connections (httpx's pool)")
+    parser.add_argument("--accept-only", action="store_true", help="time the answers only; no store read")
     args = parser.parse_args()
     result = asyncio.run(
         run_load(
@@ -276,11 +305,13 @@ def main() -> None:
             rate=args.rate,
             store=args.store,
             photo=not args.no_photo,
+            keep_alive=args.keep_alive,
+            accept_only=args.accept_only,
         )
     )
     summary = result.summary()
     print_table([summary])
-    if summary["lost"] or summary["duplicated"]:
+    if summary.get("lost") or summary.get("duplicated"):
         sys.exit("FAILED: acknowledged reports lost or duplicated")
 
 
