@@ -384,6 +384,18 @@ def test_operator_commands_explain_an_unreachable_redis_or_database(env_for: Env
     assert "Traceback" not in result.stderr and "LAPOR_DATABASE_URL" in result.stderr
 
 
+def test_a_data_directory_that_cannot_be_made_is_named_not_blamed_on_the_database(
+    env_for: EnvFor, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    result = lapor(env_for(LAPOR_DATA_DIR=str(blocker / "data")), "worker", "--burst")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert str(blocker / "data") in result.stderr and "LAPOR_DATA_DIR" in result.stderr
+    assert "database" not in result.stderr
+
+
 def test_production_mode_refuses_the_development_secret(env_for: EnvFor) -> None:
     result = lapor(env_for(LAPOR_ENV="production"), "status")
     assert result.returncode == 1

@@ -49,11 +49,22 @@ def _run(main: Callable[[], Awaitable[T]]) -> T:
         ) from exc
     except (VapidKeyError, SecretKeyError) as exc:
         raise click.ClickException(str(exc)) from exc
-    except (OperationalError, InterfaceError, OSError) as exc:
-        raise click.ClickException(
-            f"the database is not reachable ({type(exc).__name__}); check LAPOR_DATABASE_URL "
-            "and run `lapor db upgrade`"
-        ) from exc
+    except OSError as exc:
+        if exc.filename is not None:  # a file or directory of ours, not a connection
+            reason = exc.strerror or type(exc).__name__
+            raise click.ClickException(
+                f"{exc.filename}: {reason}; check LAPOR_DATA_DIR and its permissions"
+            ) from exc
+        raise _database_unreachable(exc) from exc
+    except (OperationalError, InterfaceError) as exc:
+        raise _database_unreachable(exc) from exc
+
+
+def _database_unreachable(exc: Exception) -> click.ClickException:
+    return click.ClickException(
+        f"the database is not reachable ({type(exc).__name__}); check LAPOR_DATABASE_URL "
+        "and run `lapor db upgrade`"
+    )
 
 
 @click.group()
