@@ -70,11 +70,27 @@ def test_csv_rows_are_checked_with_their_line_numbers() -> None:
 
 @both_backends
 async def test_import_goes_through_the_worker_and_reimport_updates_by_code(
-    settings: Settings, redis: Redis, drain: Callable[[], Any], tmp_path: Path, client: httpx.AsyncClient
+    settings: Settings,
+    redis: Redis,
+    drain: Callable[[], Any],
+    tmp_path: Path,
+    client: httpx.AsyncClient,
+    admin: StaffUser,
 ) -> None:
     outcome = await import_csv(settings, redis, drain, tmp_path, CSV)
     assert outcome.ok, outcome.lines
     assert outcome.lines == ["3 rooms added, 0 updated, 2 buildings"]
+    # The import is an admin change like any other: one audit row says what it did.
+    audit = await client.get("/api/admin/audit", params={"target_type": "places"}, headers=admin.headers)
+    (entry,) = audit.json()["items"]
+    assert entry["action"] == "places.import" and entry["target"] == "3 rooms"
+    assert entry["after"] == {
+        "added": 3,
+        "updated": 0,
+        "buildings": 2,
+        "rooms": ["GDA-201", "GDA-202", "LAB.KIM-1"],
+        "more_rooms": 0,
+    }
     again = CSV.replace("Ruang Kuliah 202,,,", "Ruang Seminar 202,,,")
     outcome = await import_csv(settings, redis, drain, tmp_path, again)
     assert outcome.lines == ["0 rooms added, 3 updated, 2 buildings"]

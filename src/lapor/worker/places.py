@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from lapor.domain.commands import ImportPlaces
 from lapor.domain.places import PlaceRow, RowError, check_row
 from lapor.store.models import Building, Room
+from lapor.worker.accounts import record_audit
 
 
 def search_text(*parts: str | None) -> str:
@@ -42,7 +43,17 @@ def import_places(session: Session, command: ImportPlaces) -> dict[str, Any]:
         room.name = row.name
         room.name_en = row.name_en
         room.search = search_text(row.code, row.name, row.name_en, building.code, building.name)
-    return {"ok": True, "added": added, "updated": updated, "buildings": len(buildings)}
+    outcome = {"added": added, "updated": updated, "buildings": len(buildings)}
+    codes = _codes(command.rows)
+    # One row for the whole import: what it did and the first rooms it named (a campus file holds
+    # thousands; the file itself is the record of the rest).
+    after = {**outcome, "rooms": codes[:_AUDITED_CODES], "more_rooms": max(0, len(codes) - _AUDITED_CODES)}
+    target = codes[0] if len(codes) == 1 else f"{len(codes)} rooms"
+    record_audit(session, command.command_id, command.actor, "places.import", ("places", target), None, after)
+    return {"ok": True, **outcome}
+
+
+_AUDITED_CODES = 20
 
 
 def _codes(rows: list[PlaceRow]) -> list[str]:

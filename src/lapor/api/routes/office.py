@@ -272,7 +272,7 @@ async def audit(
     action: Annotated[
         str | None, Query(max_length=40, description='Exact ("user.invite") or a prefix ("user.")'), NoNul
     ] = None,
-    target_type: Annotated[Literal["user", "category"] | None, Query()] = None,
+    target_type: Annotated[Literal["user", "category", "places"] | None, Query()] = None,
     target: Filter = None,
     actor: Filter = None,
     since: Annotated[str | None, Query(max_length=40, description="RFC 3339")] = None,
