@@ -31,6 +31,7 @@ _CLEAN_TABLES = (
     "push_subscriptions",
     "timeline_entries",
     "processed_commands",
+    "report_supporters",
     "reports",
     "audit_log",
     "invitations",

@@ -66,4 +66,15 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "A report you follow was merged",
     },
     "push.follower.body": {"id": "{title} — {location}", "en": "{title} — {location}"},
+    # Staff: the count on the dashboard and the report page, and the dashboard's sort
+    "support.staff.count": {"id": "+{n} orang juga", "en": "+{n} me too"},
+    "support.staff.label": {"id": "Orang lain yang juga mengalami", "en": "Others with the same problem"},
+    "support.staff.people": {"id": "{n} orang", "en": "{n} people"},
+    "support.staff.sort": {"id": "Urutan", "en": "Order"},
+    "support.staff.sort_priority": {"id": "Darurat dulu", "en": "Emergencies first"},
+    "support.staff.sort_me_too": {"id": "Paling banyak “saya juga”", "en": "Most “me too” first"},
+    "support.staff.order_me_too": {
+        "id": "Urutan: yang paling banyak “saya juga” dulu, lalu yang terbaru. Tabel diperbarui otomatis.",
+        "en": "Order: the most “me too” first, then the newest. The table updates by itself.",
+    },
 }

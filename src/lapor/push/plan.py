@@ -24,7 +24,8 @@ _INSERT_DELIVERY = insert(table_of(PushDelivery))
 # The reporter's events worth a notification: a status change, and a staff comment to them.
 _REPORTER_PUSHES = frozenset({"status", "comment"})
 # A follower's (a subscription with audience ``public``: a supporter): a status change and the
-# merge, as their public projection; never a ``me_too`` count, nor anything of the reporter's.
+# merge, as their public projection; never a ``me_too`` count, nor anything of the reporter's,
+# nor the report's arrival (a follower found it stored, or said "me too" while it was queued).
 _PUBLIC_PUSHES = frozenset({"status", "merged"})
 
 
@@ -77,7 +78,7 @@ def _plan(
             if sub.audience != "public":
                 planned[sub.id] = _reporter_push(sub, heard, report)
     public = for_audience(event, "public")
-    if public is not None and public.type in _PUBLIC_PUSHES:
+    if public is not None and public.type in _PUBLIC_PUSHES and public.previous_status != Status.QUEUED:
         reporters = {sub.endpoint for sub in reporter_subs if sub.audience != "public"}
         for sub in reporter_subs:
             if sub.audience == "public" and sub.endpoint not in reporters:  # one push per browser
