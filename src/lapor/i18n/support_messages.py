@@ -77,4 +77,50 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "id": "Urutan: yang paling banyak “saya juga” dulu, lalu yang terbaru. Tabel diperbarui otomatis.",
         "en": "Order: the most “me too” first, then the newest. The table updates by itself.",
     },
+    # The button (room page, the form's "already reported?")
+    "support.button": {"id": "Saya juga", "en": "Me too"},
+    "support.pressed": {"id": "✓ Saya juga (tercatat)", "en": "✓ Me too (counted)"},
+    "support.sending": {"id": "Mengirim…", "en": "Sending…"},
+    "support.counted": {
+        "id": "Terima kasih, Anda sudah tercatat. Tidak perlu mengirim laporan baru untuk masalah ini.",
+        "en": "Thank you, you are counted. No need to send a new report for this problem.",
+    },
+    "support.failed": {
+        "id": "Belum terkirim; periksa koneksi lalu coba lagi.",
+        "en": "Not sent yet; check your connection and try again.",
+    },
+    "support.see_kept": {"id": "Lihat laporan utamanya", "en": "See the report it was merged into"},
+    "support.count_none": {"id": "Belum ada yang bilang “saya juga”", "en": "Nobody has said “me too” yet"},
+    "support.count_one": {"id": "1 orang lain juga mengalami", "en": "1 other person has this too"},
+    "support.count_many": {"id": "{n} orang lain juga mengalami", "en": "{n} other people have this too"},
+    "support.notify": {"id": "Beri tahu saya perkembangannya", "en": "Notify me of its progress"},
+    "support.push_on": {
+        "id": "Notifikasi aktif: Anda akan diberi tahu saat status laporan ini berubah.",
+        "en": "Notifications are on: you will be told when this report's status changes.",
+    },
+    "support.push_denied": {
+        "id": "Notifikasi diblokir di peramban ini; lihat perkembangannya di “Laporan saya”.",
+        "en": "Notifications are blocked in this browser; follow its progress in “My reports”.",
+    },
+    "support.push_failed": {
+        "id": "Notifikasi belum bisa dinyalakan; coba lagi nanti.",
+        "en": "Notifications could not be turned on; try again later.",
+    },
+    "support.noscript": {
+        "id": "Tombol “Saya juga” memerlukan JavaScript.",
+        "en": "The “Me too” button needs JavaScript.",
+    },
+    # The report form: "already reported?"
+    "support.already.title": {"id": "Sudah dilaporkan?", "en": "Already reported?"},
+    "support.already.lead": {
+        "id": "Laporan terbuka di ruangan ini untuk kategori yang sama. Jika masalah Anda sama, "
+        "tekan “Saya juga” saja: Anda ikut tercatat dan bisa diberi tahu perkembangannya.",
+        "en": "Open reports in this room in the same category. If yours is the same problem, just "
+        "press “Me too”: you are counted and can be told of its progress.",
+    },
+    "support.already.different": {
+        "id": "Masalah Anda berbeda? Lanjutkan mengisi formulir di bawah.",
+        "en": "A different problem? Go on filling in the form below.",
+    },
+    "support.followed": {"id": "Diikuti", "en": "Followed"},
 }
