@@ -9,6 +9,7 @@ const form = document.getElementById("report-form");
 const section = document.getElementById("already");
 const list = document.getElementById("already-list");
 const texts = JSON.parse(document.getElementById("form-texts").textContent);
+const justNow = JSON.parse(document.getElementById("me-too-texts").textContent).just_now;
 const CODE = /^[A-Z0-9][A-Z0-9.-]{0,19}$/;
 let timer;
 let asked = "";
@@ -26,6 +27,7 @@ function categoryName(slug) {
 /** "3 hours ago", in the page's language. */
 function age(iso) {
   const elapsed = Date.now() - Date.parse(iso);
+  if (elapsed < 60_000) return justNow;
   const format = new Intl.RelativeTimeFormat(texts.lang === "en" ? "en" : "id", { numeric: "auto" });
   if (elapsed < 3_600_000) return format.format(-Math.round(elapsed / 60_000), "minute");
   if (elapsed < 86_400_000) return format.format(-Math.round(elapsed / 3_600_000), "hour");
