@@ -85,6 +85,12 @@ async def test_me_too_at_the_door_then_notified_when_resolved(
             "2 orang lain juga mengalami", timeout=SLOW
         )
 
+        # Its public page (where "my reports" links) knows this browser follows it with Web Push.
+        await page.goto(f"/r/{report_id}")
+        await expect(page.locator("#notify-status")).to_contain_text(
+            "juga saat halaman ini ditutup", timeout=SLOW
+        )
+
         headers = await staff_headers(live_system)
         async with httpx.AsyncClient(base_url=live_system.base_url) as http:
             for status in ("in_progress", "resolved"):
