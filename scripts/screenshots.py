@@ -13,6 +13,7 @@ may fill `{placeholders}` of `url` through `scene.values`.
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import json
 import os
@@ -340,6 +341,41 @@ async def places(scene: Scene, context: BrowserContext) -> None:
     scene.values["places_ready"] = "yes"
 
 
+async def already_reported(scene: Scene, context: BrowserContext) -> None:
+    """GDA-201's reports, and three people who said "me too" on its AC report."""
+    await places(scene, context)
+    if "me_too_ready" in scene.values:
+        return
+    found = await scene.http.get("/api/places/GDA-201/reports", params={"category": "ac-ventilation"})
+    found.raise_for_status()
+    report_id = found.json()["items"][0]["id"]
+    for _ in range(3):
+        supporter = base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")
+        answer = await scene.http.post(f"/api/reports/{report_id}/me-too", json={"supporter": supporter})
+        answer.raise_for_status()
+    await scene.wait_for(report_id, lambda view: view["me_too"] == 3)
+    scene.values["me_too_ready"] = "yes"
+
+
+async def choose_ac(page: Page) -> None:
+    """The student at GDA-201's door picks "AC": the form shows what is already reported there."""
+    await page.get_by_label("Kategori").select_option("ac-ventilation")
+    await page.get_by_role("region", name="Sudah dilaporkan?").wait_for()
+    await page.locator("#already").scroll_into_view_if_needed()
+
+
+async def choose_ac_and_say_me_too(page: Page) -> None:
+    await choose_ac(page)
+    await page.locator("#already").get_by_role("button", name="Saya juga").click()
+    await page.locator("#already .me-too__status").get_by_text("tercatat", exact=False).wait_for()
+
+
+async def say_me_too(page: Page) -> None:
+    report = page.locator(".room-report").filter(has_text="AC bocor")
+    await report.get_by_role("button", name="Saya juga").click()
+    await report.locator(".me-too__status").get_by_text("tercatat", exact=False).wait_for()
+
+
 async def label_sheet(scene: Scene, context: BrowserContext) -> None:
     """The A4 label sheet of Gedung A, rendered to PNG as it prints."""
     import pypdfium2
@@ -386,6 +422,7 @@ async def join_link(scene: Scene, context: BrowserContext) -> None:
     raise RuntimeError("the invitation was not stored")
 
 
+FORM_AT_GDA_201 = "/?room=GDA-201&location=GDA-201%20%C2%B7%20Ruang%20Kuliah%20201%2C%20Gedung%20A"
 SHOTS: list[Shot] = [
     Shot("student-form-phone", "/?location=Gedung%20A%2C%20lantai%202%2C%20ruang%20201", PHONE, student_form),
     Shot(
@@ -410,6 +447,24 @@ SHOTS: list[Shot] = [
         PHONE,
         places,
     ),
+    Shot(
+        "student-form-already-reported-phone", FORM_AT_GDA_201, PHONE, already_reported, after_load=choose_ac
+    ),
+    Shot(
+        "student-form-already-reported-desktop",
+        FORM_AT_GDA_201,
+        DESKTOP,
+        already_reported,
+        after_load=choose_ac,
+    ),
+    Shot(
+        "student-form-me-too-phone",
+        FORM_AT_GDA_201,
+        PHONE,
+        already_reported,
+        after_load=choose_ac_and_say_me_too,
+    ),
+    Shot("room-page-me-too-phone", "/q/GDA-201", PHONE, already_reported, after_load=say_me_too),
     Shot("labels-sheet", "", DESKTOP, label_sheet, in_browser=False),
     Shot("staff-users-desktop", "/staff/users", DESKTOP, office_admin),
     Shot("staff-categories-desktop", "/staff/categories", DESKTOP, office_admin),

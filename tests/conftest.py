@@ -32,6 +32,7 @@ _CLEAN_TABLES = (
     "timeline_entries",
     "processed_commands",
     "legacy_reports",
+    "report_supporters",
     "reports",
     "audit_log",
     "invitations",

@@ -20,6 +20,7 @@ WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 OPEN_OR_OWN = {
     ("POST", "/api/reports"),
     ("POST", "/api/reports/{report_id}/reopen"),
+    ("POST", "/api/reports/{report_id}/me-too"),  # anyone: a student with the same problem
     ("POST", "/api/reports/{report_id}/push-subscriptions"),
     ("POST", "/api/push/unsubscribe"),
     ("POST", "/api/staff/push-subscriptions"),  # a viewer may be told of emergencies too

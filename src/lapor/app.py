@@ -14,7 +14,18 @@ from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
 from lapor import __version__
-from lapor.api.routes import admin, auth, event_streams, legacy, office, places, push, reports, system
+from lapor.api.routes import (
+    admin,
+    auth,
+    event_streams,
+    legacy,
+    office,
+    places,
+    push,
+    reports,
+    support,
+    system,
+)
 from lapor.broker.client import connect
 from lapor.broker.intake_script import check_wait_aof_supported, intake_pipe, warm_intake
 from lapor.config import Settings
@@ -107,7 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics_registry = CollectorRegistry(auto_describe=True)
     install_error_handlers(app)
-    for module in (reports, event_streams, push, auth, admin, office, legacy, system, places):
+    for module in (reports, event_streams, push, auth, admin, office, legacy, system, places, support):
         app.include_router(module.router, responses=error_responses())  # any route may fail with a 500
     app.include_router(legacy.uploads_router)  # /static/uploads/{foto}: before the /static mount
     for page_module in (student, office_pages, staff, pwa, place_pages, staff_places, legacy_pages):

@@ -16,6 +16,8 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 # pydantic's error type for a text with a NUL character (raised by lapor.domain.fields.NoNul).
 NUL_ERROR = "text_nul"
+# ... and for a supporter id that is not base64url of 16 to 64 bytes (lapor.domain.supporters).
+SUPPORTER_ERROR = "supporter_format"
 
 
 # The database is down, locked or restarting: a 503 the user can retry, not a 500.
@@ -70,6 +72,19 @@ class Conflict(LaporError):
 
     status_code = 409
     code = "conflict"
+
+
+class ReportClosed(Conflict):
+    """A "me too" on a report that is resolved, rejected or a duplicate: the answer says which, and
+    for a duplicate the report it was merged into (the one to follow instead)."""
+
+    code = "report_closed"
+
+    def __init__(self, status: str, duplicate_of: str | None = None) -> None:
+        super().__init__(f"support.closed.{status}", duplicate_of=duplicate_of or "")
+        self.details: dict[str, object] = {"status": status}
+        if duplicate_of:
+            self.details["duplicate_of"] = duplicate_of
 
 
 class Gone(LaporError):
@@ -129,6 +144,8 @@ def validation_problems(errors: Sequence[Any]) -> list[tuple[str, str, dict[str,
             problems.append((field, "field.invalid_choice", {"choices": _choices(ctx.get("expected", ""))}))
         elif kind == NUL_ERROR:
             problems.append((field, "field.nul_character", {}))
+        elif kind == SUPPORTER_ERROR:
+            problems.append((field, "support.bad_supporter", {}))
         elif kind == "json_invalid":
             problems.append(("request", "error.bad_json", {}))
         else:

@@ -68,3 +68,33 @@ async def test_every_page_has_no_wcag_21_aa_violation(
         "/staff/password",
     ):
         await assert_accessible(admin, path)
+        await assert_accessible(admin, "/staff?sort=me_too")  # sorted by "me too"
+
+    # "Me too" (issue 14): a room with an open report; its page with the button, pressed; the form's
+    # "already reported?" step once that room and category are chosen.
+    async with httpx.AsyncClient(base_url=live_system.base_url) as http:
+        signed_in = await http.post("/api/auth/token", json={"username": "aksesibel", "password": password})
+        headers = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+        room = {"code": "AKS-101", "building": "AKS", "floor": "1", "name": "Ruang Aksesibel"}
+        placed = await http.post("/api/admin/places", json=room, headers=headers)
+        assert placed.status_code == 200 and placed.json()["ok"], placed.text
+        in_room = await http.post(
+            "/api/reports",
+            json={
+                "reporter_name": "Rina",
+                "category": "furniture",
+                "location": "baris depan",
+                "description": "Kursi baris depan patah kakinya",
+                "room": "AKS-101",
+            },
+        )
+        assert in_room.status_code == 202
+    await assert_accessible(student, "/q/AKS-101")
+    await expect(student.get_by_role("button", name="Saya juga")).to_be_visible(timeout=SLOW)
+    await student.get_by_role("button", name="Saya juga").click()
+    await expect(student.locator(".me-too__status")).to_contain_text("tercatat", timeout=SLOW)
+    assert await wcag_violations(student) == ""
+    await student.goto("/?room=AKS-101")
+    await student.get_by_label("Kategori").select_option("furniture")
+    await expect(student.get_by_role("region", name="Sudah dilaporkan?")).to_be_visible(timeout=SLOW)
+    assert await wcag_violations(student) == ""

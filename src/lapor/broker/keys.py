@@ -58,6 +58,12 @@ def intake_rate(scope: str, window: int) -> str:
     return f"{PREFIX}intake:rate:{scope}:{window}"
 
 
+def supported(report_id: str, supporter_hash: str) -> str:
+    """Set (with a TTL) once a supporter's "me too" on a report is in the stream: their push
+    subscription is taken from then on, before a worker has stored the "me too"."""
+    return f"{PREFIX}supported:{report_id}:{supporter_hash}"
+
+
 def photo_lease(report_id: str) -> str:
     """Held (with a TTL) by the worker rendering this report's photo, so two do not render it at once."""
     return f"{PREFIX}photos:lease:{report_id}"

@@ -58,6 +58,8 @@ class CreateReport(_Command):
     upload: str | None = None  # file name in the upload store, bytes not yet verified
     language: str = "id"
     room: str | None = None  # a room's code, checked by the API against its room cache
+    # The hash of the browser's supporter id, when the form sent one: its own "me too" never counts.
+    supporter_hash: str | None = None
 
 
 class UpdateReport(_Command):
@@ -102,6 +104,15 @@ class AddComment(_Command):
     body: str
 
 
+class SupportReport(_Command):
+    """Someone else has the same problem ("me too"): counted once per supporter, by the id's hash.
+
+    Never the raw supporter id: only its hash travels and is stored, like a tracking token's."""
+
+    type: Literal["report.me_too"] = "report.me_too"
+    supporter_hash: str
+
+
 class PushKeys(BaseModel):
     """A browser's PushSubscription keys (base64url), as ``PushSubscription.toJSON()`` gives them."""
 
@@ -118,6 +129,20 @@ class SubscribePush(_Command):
 
     type: Literal["push.subscribe"] = "push.subscribe"
     tracking_token_hash: str
+    endpoint: str
+    keys: PushKeys
+    language: str = "id"
+
+
+class SubscribeSupporterPush(_Command):
+    """A supporter asks for a push on the report's public changes (status, merge).
+
+    The API accepts it only after the supporter's "me too" was accepted; the worker applies that
+    "me too" too if it has not yet (the two commands may reach different workers in either
+    order), so a subscription never waits on, nor is lost to, the order they are applied in."""
+
+    type: Literal["push.subscribe_supporter"] = "push.subscribe_supporter"
+    supporter_hash: str
     endpoint: str
     keys: PushKeys
     language: str = "id"
@@ -224,7 +249,9 @@ AnyCommand = (
     | UpdateReport
     | ImportLegacyReport
     | AddComment
+    | SupportReport
     | SubscribePush
+    | SubscribeSupporterPush
     | SubscribeStaffPush
     | Unsubscribe
     | ImportPlaces

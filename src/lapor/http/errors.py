@@ -106,6 +106,7 @@ def _render(request: Request, exc: LaporError) -> JSONResponse:
         extra["fields"] = fields
     else:
         message = translate(exc.message_key, lang, **exc.params)
+        extra.update(getattr(exc, "details", None) or {})  # e.g. the kept report of a duplicate
     seconds = exc.params.get("seconds")
     if seconds is None and isinstance(exc, ServiceUnavailable):
         # Every 503 says when to come back: the dependency that failed is usually back within seconds.

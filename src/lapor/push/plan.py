@@ -23,6 +23,10 @@ _INSERT_DELIVERY = insert(table_of(PushDelivery))
 
 # The reporter's events worth a notification: a status change, and a staff comment to them.
 _REPORTER_PUSHES = frozenset({"status", "comment"})
+# A follower's (a subscription with audience ``public``: a supporter): a status change and the
+# merge, as their public projection; never a ``me_too`` count, nor anything of the reporter's,
+# nor the report's arrival (a follower found it stored, or said "me too" while it was queued).
+_PUBLIC_PUSHES = frozenset({"status", "merged"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +71,18 @@ def _plan(
     planned: dict[int, Planned] = {}
     # A reporter's browser hears what the reporter may see (the one projection the event
     # streams use too); staff subscriptions hear what staff see, which is every event, whole.
+    # A follower's browser (audience ``public``) hears the public projection only.
     heard = for_audience(event, "reporter")
     if heard is not None and heard.type in _REPORTER_PUSHES:
         for sub in reporter_subs:
-            planned[sub.id] = _reporter_push(sub, heard, report)
+            if sub.audience != "public":
+                planned[sub.id] = _reporter_push(sub, heard, report)
+    public = for_audience(event, "public")
+    if public is not None and public.type in _PUBLIC_PUSHES and public.previous_status != Status.QUEUED:
+        reporters = {sub.endpoint for sub in reporter_subs if sub.audience != "public"}
+        for sub in reporter_subs:
+            if sub.audience == "public" and sub.endpoint not in reporters:  # one push per browser
+                planned[sub.id] = _follower_push(sub, public, report)
     if _is_new_emergency(event):
         for sub in staff_subs:
             if sub.emergencies:
@@ -162,6 +174,18 @@ def _reporter_push(sub: PushSubscription, event: ReportEvent, report: Report) ->
     final = event.type == "status" and event.status in (Status.RESOLVED, Status.REJECTED)
     urgency = "high" if final else "normal"
     return Planned(_target(sub), _payload(event, title, body, f"/r/{report.id}"), urgency)
+
+
+def _follower_push(sub: PushSubscription, event: ReportEvent, report: Report) -> Planned:
+    """To someone who said "me too": the report's public change, in words for a follower."""
+    language = sub.language
+    key = "merged" if event.type == "merged" else event.status.value
+    title = translate(f"push.follower.title.{key}", language)
+    body = translate("push.follower.body", language, title=report.title, location=report.location)
+    final = event.type == "status" and event.status in (Status.RESOLVED, Status.REJECTED)
+    # A merged report's followers follow the kept one: its page is where the news is.
+    target = event.duplicate_of if event.type == "merged" and event.duplicate_of else report.id
+    return Planned(_target(sub), _payload(event, title, body, f"/r/{target}"), "high" if final else "normal")
 
 
 def _staff_push(sub: PushSubscription, event: ReportEvent, report: Report, key: str) -> Planned:

@@ -33,6 +33,7 @@ from lapor.domain.commands import CreateReport, new_id
 from lapor.domain.enums import Priority, Status
 from lapor.domain.fields import NoNul
 from lapor.domain.places import RoomRef
+from lapor.domain.supporters import check_supporter, supporter_hash
 from lapor.errors import (
     PayloadTooLarge,
     ServiceUnavailable,
@@ -66,6 +67,14 @@ class ReportSubmission(BaseModel):
     title: Annotated[Text, Field(max_length=200), NoNul] | None = None
     priority: Priority = Priority.NORMAL
     room: Annotated[Text, Field(max_length=120), NoNul] | None = None  # a room code (a form: or its name)
+    # The browser's supporter id (domain/supporters.py): only its hash is kept, so that this
+    # reporter's own "me too" never counts. Optional; the form's script sends it.
+    supporter: Annotated[str, Field(max_length=128)] | None = None
+
+    @field_validator("supporter", mode="after")
+    @classmethod
+    def _supporter(cls, value: str | None) -> str | None:
+        return check_supporter(value) if value else None
 
     @field_validator("reporter_contact", "title", "room", mode="after")
     @classmethod
@@ -206,6 +215,7 @@ async def accept_report(
         upload=upload,
         language=language,
         room=room.code if room else None,
+        supporter_hash=supporter_hash(submission.supporter) if submission.supporter else None,
     )
     answer = {
         "id": command.report_id,

@@ -194,6 +194,7 @@ async def room_page(*, session: AsyncSession, redis: Redis, code: str) -> dict[s
                 "category": report.category,
                 "status": report.status,
                 "created_at": report.created_at,
+                "me_too": report.me_too,
             }
             for report in reports
         ],

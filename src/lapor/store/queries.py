@@ -15,7 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lapor.domain.enums import Priority, Status
 from lapor.store.models import Category, ProcessedCommand, Report, StatusCount, TimelineEntry, User
 
-SortOrder = Literal["newest", "oldest", "priority"]
+SortOrder = Literal["newest", "oldest", "priority", "me_too"]
+# Sorts that walk their key downwards (the newest, the most supported first).
+_DESCENDING: frozenset[str] = frozenset({"newest", "me_too"})
 
 
 class InvalidCursor(ValueError):
@@ -62,6 +64,10 @@ async def list_reports(
     if sort == "priority":
         key = (Report.priority_rank, Report.created_at, Report.id)
         query = query.order_by(*(column.asc() for column in key))
+    elif sort == "me_too":
+        # The most supported first, then the newest: ``ix_reports_me_too_created`` read backwards.
+        key = (Report.me_too, Report.created_at, Report.id)
+        query = query.order_by(*(column.desc() for column in key))
     elif sort == "oldest":
         key = (Report.created_at, Report.id)
         query = query.order_by(*(column.asc() for column in key))
@@ -70,7 +76,7 @@ async def list_reports(
         query = query.order_by(*(column.desc() for column in key))
     if cursor:
         values = decode_cursor(cursor, sort)
-        after = tuple_(*key) < tuple_(*values) if sort == "newest" else tuple_(*key) > tuple_(*values)
+        after = tuple_(*key) < tuple_(*values) if sort in _DESCENDING else tuple_(*key) > tuple_(*values)
         query = query.where(after)
     rows: list[Report] = list(await session.scalars(query.limit(limit + 1)))
     if len(rows) <= limit:
@@ -136,6 +142,8 @@ def encode_cursor(report: Report, sort: SortOrder) -> str:
     values: list[object] = [report.created_at.isoformat(), report.id]
     if sort == "priority":
         values.insert(0, report.priority_rank)
+    elif sort == "me_too":
+        values.insert(0, report.me_too)
     raw = json.dumps([sort, *values], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -154,6 +162,11 @@ def decode_cursor(cursor: str, sort: SortOrder) -> tuple[object, ...]:
             if not isinstance(rank, int) or not 0 <= rank <= _MAX_RANK:
                 raise InvalidCursor("bad priority rank")
             return (rank, _cursor_time(at), _cursor_id(report_id))
+        if sort == "me_too":
+            count, at, report_id = values
+            if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= _MAX_COUNT:
+                raise InvalidCursor("bad me_too count")
+            return (count, _cursor_time(at), _cursor_id(report_id))
         at, report_id = values
         return (_cursor_time(at), _cursor_id(report_id))
     except (binascii.Error, ValueError, TypeError, OverflowError) as exc:  # UnicodeDecodeError included
@@ -161,6 +174,7 @@ def decode_cursor(cursor: str, sort: SortOrder) -> tuple[object, ...]:
 
 
 _MAX_RANK = max(p.rank for p in Priority)
+_MAX_COUNT = 2**31 - 1  # ``reports.me_too`` is an INTEGER
 
 
 def _cursor_time(value: object) -> datetime:

@@ -97,10 +97,13 @@ class DashboardFilters:
         q: Annotated[str, Query(max_length=200)] = "",
         building: Annotated[str, Query(max_length=20)] = "",
         room: Annotated[str, Query(max_length=20)] = "",
+        sort: Annotated[str, Query(max_length=20)] = "priority",
     ) -> None:
         self.status, self.priority, self.category, self.q = status, priority, category, q.strip()
         # Codes match in any case; a code that cannot be one filters to nothing rather than failing.
         self.building, self.room = building.strip().upper(), room.strip().upper()
+        # Emergencies first (the order to work in), or the most supported first ("me too").
+        self.sort: queries.SortOrder = "me_too" if sort == "me_too" else "priority"
 
     def to_query(self) -> queries.ReportFilters:
         statuses: list[Status] | None
@@ -128,6 +131,7 @@ class DashboardFilters:
             "q": self.q,
             "building": self.building,
             "room": self.room,
+            "sort": self.sort,
         }
 
 
@@ -138,8 +142,9 @@ async def _rows(
     language: str,
     categories: list[dict[str, str]],
 ) -> list[dict[str, Any]]:
-    """Emergencies first, then the oldest: the order a technician should work in."""
-    reports, _ = await queries.list_reports(session, filters=filters.to_query(), sort="priority", limit=100)
+    """Emergencies first, then the oldest: the order a technician should work in (or, asked for,
+    the most supported first)."""
+    reports, _ = await queries.list_reports(session, filters=filters.to_query(), sort=filters.sort, limit=100)
     names = await queries.display_names(session, user_ids={r.assignee_id for r in reports if r.assignee_id})
     rooms = await places_queries.room_refs(session, codes={r.room_code for r in reports if r.room_code})
     category_name = {c["slug"]: c["name"] for c in categories}
@@ -160,7 +165,7 @@ async def _rows(
         view["created_text"] = short_time(as_time(view["created_at"]))
         view["age"] = age_text(as_time(view["created_at"]), now, language)
         # Changes when anything shown in the row changes: the live refresh highlights those rows.
-        view["stamp"] = f"{iso_utc(as_time(view['updated_at']))}/{view['overdue']:d}"
+        view["stamp"] = f"{iso_utc(as_time(view['updated_at']))}/{view['overdue']:d}/{view.get('me_too', 0)}"
         rows.append(view)
     return rows
 

@@ -19,13 +19,15 @@ from lapor.domain.commands import (
     ImportPlaces,
     SubscribePush,
     SubscribeStaffPush,
+    SubscribeSupporterPush,
+    SupportReport,
     UpdateReport,
     report_of,
     utcnow,
 )
 from lapor.domain.events import ReportEvent
 from lapor.store.models import ProcessedCommand, table_of
-from lapor.worker import handlers, places, subscriptions
+from lapor.worker import handlers, places, subscriptions, support
 from lapor.worker.accounts import apply_account_command
 from lapor.worker.legacy_import import import_legacy_report
 from lapor.worker.transactions import TransactionRunner
@@ -99,6 +101,10 @@ def _apply(session: Session, command: AnyCommand) -> Outcome:
         events = handlers.add_comment(session, command)
     elif isinstance(command, ImportLegacyReport):
         import_legacy_report(session, command)
+    elif isinstance(command, SupportReport):
+        events = support.support_report(session, command)
+    elif isinstance(command, SubscribeSupporterPush):
+        events = subscriptions.subscribe_supporter(session, command)
     elif isinstance(command, SubscribePush):
         subscriptions.subscribe_reporter(session, command)
     elif isinstance(command, SubscribeStaffPush):

@@ -128,6 +128,7 @@ def create_report(session: Session, command: CreateReport) -> list[ReportEvent]:
         "updated_at": now,
         "room_code": room.code if room else None,
         "building_code": room.building if room else None,
+        "supporter_hash": command.supporter_hash,
     }
     report = Report(**values)  # not added to the session: the row is inserted in one statement below
     reporter = Actor(role=Role.REPORTER, name=command.reporter_name)

@@ -6,18 +6,30 @@ import hmac
 import logging
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import Session
 
-from lapor.domain.commands import SubscribePush, SubscribeStaffPush, Unsubscribe, utcnow
+from lapor.domain.commands import (
+    SubscribePush,
+    SubscribeStaffPush,
+    SubscribeSupporterPush,
+    SupportReport,
+    Unsubscribe,
+    utcnow,
+)
+from lapor.domain.events import ReportEvent
 from lapor.store.models import PushSubscription, Report, User
 from lapor.worker.handlers import ReportNotPersistedYet
+from lapor.worker.support import is_supporter, support_report
 
 log = logging.getLogger("lapor.worker")
 
 # A report or a staff member keeps at most this many browsers (a phone, a laptop, …): a tracking
 # token must not become a way to make the server send pushes to any number of addresses.
 MAX_SUBSCRIPTIONS = 5
+# A report's followers ("me too") may be many people; their browsers are kept up to this many, the
+# newest, so that a flood of supporter ids cannot grow one report's fan-out without bound.
+MAX_PUBLIC_SUBSCRIPTIONS = 500
 
 
 def subscribe_reporter(session: Session, command: SubscribePush) -> None:
@@ -29,7 +41,30 @@ def subscribe_reporter(session: Session, command: SubscribePush) -> None:
     if not hmac.compare_digest(report.tracking_token_hash, command.tracking_token_hash):
         log.warning("push subscription for report %s refused: wrong tracking token", command.report_id)
         return
-    _store(session, command, PushSubscription.report_id == command.report_id, report_id=command.report_id)
+    owner = and_(PushSubscription.report_id == command.report_id, PushSubscription.audience == "reporter")
+    _store(session, command, owner, report_id=command.report_id)
+
+
+def subscribe_supporter(session: Session, command: SubscribeSupporterPush) -> list[ReportEvent]:
+    """Keep a supporter's subscription (audience ``public``) if they said "me too" on the report.
+
+    The API took the subscription only after it had accepted their "me too"; whichever of the two
+    commands a worker applies first counts the "me too" (``support_report``: once, and not on a
+    report closed, hidden or private by now), so the order they are applied in loses nothing."""
+    events = support_report(
+        session,
+        SupportReport(
+            command_id=command.command_id,
+            report_id=command.report_id,
+            supporter_hash=command.supporter_hash,
+        ),
+    )
+    if not is_supporter(session, command.report_id, command.supporter_hash):
+        log.warning("push subscription for report %s refused: not a supporter", command.report_id)
+        return events
+    owner = and_(PushSubscription.report_id == command.report_id, PushSubscription.audience == "public")
+    _store(session, command, owner, report_id=command.report_id, audience="public")
+    return events
 
 
 def subscribe_staff(session: Session, command: SubscribeStaffPush) -> None:
@@ -55,10 +90,11 @@ def unsubscribe(session: Session, command: Unsubscribe) -> None:
 
 def _store(
     session: Session,
-    command: SubscribePush | SubscribeStaffPush,
+    command: SubscribePush | SubscribeStaffPush | SubscribeSupporterPush,
     owner: Any,
     *,
     report_id: str | None = None,
+    audience: str = "reporter",
     user_id: int | None = None,
     emergencies: bool = False,
     assigned: bool = False,
@@ -68,7 +104,11 @@ def _store(
         select(PushSubscription).where(owner, PushSubscription.endpoint == command.endpoint)
     )
     subscription = existing or PushSubscription(
-        endpoint=command.endpoint, report_id=report_id, user_id=user_id, created_at=utcnow()
+        endpoint=command.endpoint,
+        report_id=report_id,
+        user_id=user_id,
+        audience=audience,
+        created_at=utcnow(),
     )
     subscription.p256dh = command.keys.p256dh
     subscription.auth = command.keys.auth
@@ -76,18 +116,15 @@ def _store(
     subscription.emergencies = emergencies
     subscription.assigned = assigned
     session.add(subscription)
-    _keep_newest(session, owner)
+    _keep_newest(session, owner, MAX_PUBLIC_SUBSCRIPTIONS if audience == "public" else MAX_SUBSCRIPTIONS)
 
 
-def _keep_newest(session: Session, owner: Any) -> None:
-    """Forget the oldest subscriptions of one owner beyond ``MAX_SUBSCRIPTIONS``."""
+def _keep_newest(session: Session, owner: Any, keep: int) -> None:
+    """Forget the oldest subscriptions of one owner beyond ``keep``."""
     session.flush()
     ids = list(
         session.scalars(
-            select(PushSubscription.id)
-            .where(owner)
-            .order_by(PushSubscription.id.desc())
-            .offset(MAX_SUBSCRIPTIONS)
+            select(PushSubscription.id).where(owner).order_by(PushSubscription.id.desc()).offset(keep)
         )
     )
     if ids:

@@ -16,11 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from lapor.api.routes.reports import CommandAccepted
 from lapor.config import Settings
 from lapor.domain.commands import PushKeys, SubscribePush, SubscribeStaffPush, Unsubscribe
+from lapor.domain.supporters import SupporterId
 from lapor.errors import Forbidden, ValidationFailed
 from lapor.http.deps import LanguageDep, RedisDep, SessionDep, SettingsDep, StaffDep
 from lapor.http.errors import error_responses
 from lapor.push.safety import MAX_ENDPOINT_LENGTH, UnsafeEndpoint, check_endpoint
-from lapor.services import intake, lookup
+from lapor.services import intake, lookup, support
 from lapor.services.reports import send
 
 router = APIRouter(prefix="/api", tags=["push"])
@@ -55,9 +56,22 @@ class SubscriptionIn(BaseModel):
 
 
 class ReporterSubscriptionIn(BaseModel):
+    """The reporter's (``tracking_token``) or a supporter's (``supporter``): exactly one of them."""
+
     model_config = ConfigDict(extra="forbid")
 
-    tracking_token: Annotated[str, Field(min_length=1, max_length=200)]
+    tracking_token: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    supporter: (
+        Annotated[
+            SupporterId,
+            Field(
+                min_length=1,
+                max_length=128,
+                description='A supporter id that said "me too" on this report: public changes only',
+            ),
+        ]
+        | None
+    ) = None
     subscription: SubscriptionIn
 
 
@@ -88,7 +102,7 @@ async def vapid_public_key(request: Request) -> dict[str, str]:
     "/reports/{report_id}/push-subscriptions",
     status_code=202,
     response_model=CommandAccepted,
-    summary="The reporter asks for a push on every status change (needs the tracking token)",
+    summary="The reporter (tracking token) or a supporter asks for a push on the report's changes",
     responses=error_responses(403, 404, 422, 503),
 )
 async def subscribe_reporter(
@@ -99,7 +113,21 @@ async def subscribe_reporter(
     settings: SettingsDep,
     language: LanguageDep,
 ) -> dict[str, str]:
+    if (body.tracking_token is None) == (body.supporter is None):
+        raise ValidationFailed([("tracking_token", "support.one_credential", {})])
     endpoint = _safe_endpoint(body.subscription.endpoint, settings)
+    if body.supporter is not None:
+        return await support.subscribe_supporter(
+            session=session,
+            redis=redis,
+            settings=settings,
+            report_id=report_id,
+            supporter=body.supporter,
+            endpoint=endpoint,
+            keys_=_keys(body.subscription),
+            language=language,
+        )
+    assert body.tracking_token is not None  # exactly one of the two, checked above
     report_id, report = await lookup.find_report(session, redis, report_id)
     token_hash = intake.hash_tracking_token(body.tracking_token)
     # Still queued, or the database is out (report None): the worker checks the token then.

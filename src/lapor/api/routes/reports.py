@@ -189,7 +189,10 @@ async def list_reports(
     q: Annotated[
         str | None, Query(max_length=200, description="Text search (staff): it reads descriptions"), NoNul
     ] = None,
-    sort: Literal["newest", "oldest", "priority"] = "newest",
+    sort: Annotated[
+        Literal["newest", "oldest", "priority", "me_too"],
+        Query(description="`priority`: emergencies first; `me_too`: the most supported first"),
+    ] = "newest",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     building: Annotated[

@@ -21,6 +21,7 @@ const SHELL = [
   "/static/js/outbox.js",
   "/static/js/outbox-page.js",
   "/static/js/photo.js",
+  "/static/js/supporter.js",
   "/static/img/icon.svg",
   "/static/img/camera.svg",
   "/manifest.webmanifest",

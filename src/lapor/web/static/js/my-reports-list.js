@@ -91,6 +91,13 @@ function sentItem(report) {
   link.textContent = report.title || texts.untitled;
   const meta = document.createElement("span");
   meta.className = "my-reports__meta";
+  if (report.followed && !report.token) {
+    // Said "me too" on it: followed here, its public progress on its page.
+    const followed = document.createElement("span");
+    followed.className = "my-reports__followed";
+    followed.textContent = texts.followed;
+    meta.append(followed, " ");
+  }
   if (report.at) {
     const time = document.createElement("time");
     time.dateTime = report.at;

@@ -9,6 +9,7 @@ import { listMyReports, setUpMyReports } from "./my-reports-list.js";
 import { attempt, forget, keep, onOutboxChange, settle } from "./outbox.js";
 import { requestSync } from "./outbox-page.js";
 import { shrinkPhoto } from "./photo.js";
+import { supporterId } from "./supporter.js";
 
 const PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"];
 const PHOTO_SUFFIXES = /\.(jpe?g|png|webp|heic|heif)$/i;
@@ -269,6 +270,7 @@ async function keepFirst(report) {
 function newForm() {
   form.reset();
   form.elements.namedItem("idempotency_key").value = newKey();
+  form.elements.namedItem("supporter").value = supporterId();
   editing = null;
   clearPreview();
   updateCounter();
@@ -393,6 +395,8 @@ updateCounter();
 // The page may come from the service worker's copy (opened offline): its key was made for
 // another form. A key of our own, unless the server just checked this very form (errors shown).
 if (summary.hidden) form.elements.namedItem("idempotency_key").value = newKey();
+// This browser's supporter id goes with its report: its own "me too" on it never counts.
+form.elements.namedItem("supporter").value = supporterId();
 // A location from the QR code's address, where the copy was made without it.
 const where = new URLSearchParams(window.location.search).get("location");
 if (where && !value("location")) form.elements.namedItem("location").value = where;

@@ -5,6 +5,7 @@
 
 import { localiseTimes, openMine, rememberReport, tokenFor } from "./my-reports.js";
 import { pushSupported, subscribeTo } from "./push.js";
+import { hasSupported, supporterId } from "./supporter.js";
 
 const data = JSON.parse(document.getElementById("track-data").textContent);
 const texts = data.texts;
@@ -401,7 +402,13 @@ function updateNotify() {
 }
 
 function canPush() {
-  return pushSupported() && Boolean(tokenFor(data.id));
+  // The reporter (tracking token), or this browser said "me too" on it: a follower's pushes.
+  return pushSupported() && (Boolean(tokenFor(data.id)) || hasSupported(data.id));
+}
+
+function pushCredential() {
+  const token = tokenFor(data.id);
+  return token ? { tracking_token: token } : { supporter: supporterId() };
 }
 
 async function startPush() {
@@ -409,7 +416,7 @@ async function startPush() {
   try {
     await subscribeTo(
       `/api/reports/${encodeURIComponent(data.id)}/push-subscriptions`,
-      { tracking_token: tokenFor(data.id) },
+      pushCredential(),
       { "X-CSRF-Token": data.csrf_token },
     );
     rememberPush();
