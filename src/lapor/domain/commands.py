@@ -69,6 +69,27 @@ class UpdateReport(_Command):
     note: str | None = None
 
 
+class MergeReport(_Command):
+    """Staff merge the report (``report_id``) into ``into``, the report that is kept.
+
+    A command of its own, not a field of ``UpdateReport``: it changes two reports (and the
+    followers of both) in one transaction, can never be combined with a status or priority
+    change, and the worker refuses it whole or applies it whole (``worker/merge.py``)."""
+
+    type: Literal["report.merge"] = "report.merge"
+    actor: Actor
+    into: str
+    note: str | None = None
+
+
+class HideReport(_Command):
+    """Staff take a report off every public view (``hidden``), or show it again."""
+
+    type: Literal["report.hide"] = "report.hide"
+    actor: Actor
+    hidden: bool
+
+
 class AddComment(_Command):
     type: Literal["report.comment"] = "report.comment"
     actor: Actor
@@ -189,12 +210,15 @@ class SaveCategory(_AdminCommand):
     default_priority: Priority | None = None
     position: int | None = None
     active: bool | None = None
+    never_public: bool | None = None  # its reports stay off every public view
 
 
 AccountCommand = InviteUser | ChangeUser | ResetUser | AcceptInvitation | SetPassword | SaveCategory
 AnyCommand = (
     CreateReport
     | UpdateReport
+    | MergeReport
+    | HideReport
     | AddComment
     | SubscribePush
     | SubscribeStaffPush

@@ -67,9 +67,11 @@ def _plan(
     planned: dict[int, Planned] = {}
     # A reporter's browser hears what the reporter may see (the one projection the event
     # streams use too); staff subscriptions hear what staff see, which is every event, whole.
-    heard = for_audience(event, "reporter")
-    if heard is not None and heard.type in _REPORTER_PUSHES:
-        for sub in reporter_subs:
+    # A follower's browser (``audience`` public: a merged duplicate's reporter) hears what the
+    # public hears.
+    for sub in reporter_subs:
+        heard = for_audience(event, "public" if sub.audience == "public" else "reporter")
+        if heard is not None and heard.type in _REPORTER_PUSHES:
             planned[sub.id] = _reporter_push(sub, heard, report)
     if _is_new_emergency(event):
         for sub in staff_subs:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lapor.broker import keys
 from lapor.domain.events import Visibility
 from lapor.errors import DATABASE_ERRORS, NotFound
+from lapor.services import following
 from lapor.services.intake import hash_tracking_token
 from lapor.services.views import project_view, public_report
 from lapor.store import places_queries, queries
@@ -73,7 +74,14 @@ async def report_view(
         if report is None:
             raise NotFound("error.report_not_found")
     audience = audience_of(report.tracking_token_hash, staff=staff, token=token)
-    return await persisted_view(session, report, language=language, audience=audience)
+    if audience == "public" and not await following.is_public(session, report):
+        # Hidden, or of a category that is never public: its reporter and staff only.
+        raise NotFound("error.report_not_found")
+    view = await persisted_view(session, report, language=language, audience=audience)
+    if report.duplicate_of is not None:
+        # A merged duplicate's followers follow the kept report: its public view and steps.
+        view["kept"] = await following.kept_view(session, report.duplicate_of)
+    return view
 
 
 async def _queued_view(
@@ -98,7 +106,10 @@ async def report_audience(
     if staff:
         return report_id, "staff"
     if report is not None:
-        return report_id, audience_of(report.tracking_token_hash, staff=False, token=token)
+        audience = audience_of(report.tracking_token_hash, staff=False, token=token)
+        if audience == "public" and not await following.is_public(session, report):
+            raise NotFound("error.report_not_found")
+        return report_id, audience
     queued = await redis.get(keys.queued_view(report_id))
     token_hash = json.loads(queued).get("tracking_token_hash") if queued is not None else None
     return report_id, audience_of(token_hash, staff=False, token=token)

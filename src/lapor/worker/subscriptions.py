@@ -29,6 +29,11 @@ def subscribe_reporter(session: Session, command: SubscribePush) -> None:
     if not hmac.compare_digest(report.tracking_token_hash, command.tracking_token_hash):
         log.warning("push subscription for report %s refused: wrong tracking token", command.report_id)
         return
+    if report.duplicate_of is not None:
+        # Merged: its reporter follows the kept report, as the public hears it (worker/merge.py).
+        kept = report.duplicate_of
+        _store(session, command, PushSubscription.report_id == kept, report_id=kept, audience="public")
+        return
     _store(session, command, PushSubscription.report_id == command.report_id, report_id=command.report_id)
 
 
@@ -62,6 +67,7 @@ def _store(
     user_id: int | None = None,
     emergencies: bool = False,
     assigned: bool = False,
+    audience: str = "reporter",
 ) -> None:
     """Insert or update the owner's subscription for this browser (its endpoint), then trim."""
     existing = session.scalar(
@@ -75,6 +81,10 @@ def _store(
     subscription.language = command.language
     subscription.emergencies = emergencies
     subscription.assigned = assigned
+    # The same browser as a report's reporter and as a follower keeps the reporter's hearing.
+    subscription.audience = (
+        "reporter" if existing is not None and existing.audience == "reporter" else audience
+    )
     session.add(subscription)
     _keep_newest(session, owner)
 
