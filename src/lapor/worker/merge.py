@@ -96,13 +96,14 @@ def _side(report: Report) -> MergeSide:
 
 def _move_supporters(session: Session, source_id: str, target_id: str, now: object) -> None:
     """The duplicate's "me too" rows become the kept report's; one row per person, never two."""
-    moving = dict(
-        session.execute(
+    moving = {
+        person: at
+        for person, at in session.execute(
             select(ReportSupporter.supporter_hash, ReportSupporter.created_at).where(
                 ReportSupporter.report_id == source_id
             )
-        ).tuples()
-    )
+        )
+    }
     if not moving:
         return
     kept = set(
