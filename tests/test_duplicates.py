@@ -358,3 +358,49 @@ async def test_an_admin_marks_a_category_never_public_and_public_views_drop_its_
     assert (await client.patch(url, json={"never_public": False}, headers=admin.headers)).status_code == 202
     await drain()
     assert (await client.get(private["links"]["self"])).status_code == 200
+
+
+async def test_staff_merge_and_hide_on_the_report_page_with_its_csrf_token(
+    settings: Settings,
+    redis: Redis,
+    drain: Callable[[], Any],
+    tmp_path: Path,
+    client: httpx.AsyncClient,
+    technician: StaffUser,
+) -> None:
+    from tests.test_sessions import page_sign_in
+
+    await import_csv(settings, redis, drain, tmp_path, CSV)
+    a = await in_room(client, description="AC ruang 201 bocor lagi, laporan A.")
+    b = await in_room(client, description="AC ruang 201 bocor, laporan B.")
+    lone = await in_room(client, category="furniture", description="Kursi patah di ruang 201.")
+    await drain()
+    csrf = await page_sign_in(client)
+    page = (await client.get(f"/staff/reports/{a['id']}")).text
+    assert f'data-merge-into="{b["id"]}"' in page and lone["id"] not in page
+    assert 'id="no-candidates"' in (await client.get(f"/staff/reports/{lone['id']}")).text
+
+    url = f"/staff/reports/{a['id']}/merge"
+    forged = await client.post(url, data={"into": b["id"], "csrf_token": "wrong"})
+    assert forged.status_code == 403
+    itself = await client.post(url, data={"into": a["id"], "csrf_token": csrf})
+    assert itself.status_code == 303 and "refused=merge.into_itself" in itself.headers["location"]
+    shown = (await client.get(itself.headers["location"])).text
+    assert translate("merge.into_itself", "id") in shown
+    forged_text = (await client.get(f"/staff/reports/{a['id']}?refused=<b>Hubungi+kami</b>")).text
+    assert 'id="merge-refused"' not in forged_text  # only a refusal the page knows is shown
+    merged = await client.post(url, data={"into": b["id"], "note": "Sama", "csrf_token": csrf})
+    assert merged.status_code == 303 and "sent=" in merged.headers["location"]
+    await drain()
+    page_a = (await client.get(f"/staff/reports/{a['id']}")).text
+    assert 'id="merged-into"' in page_a and f'href="/staff/reports/{b["id"]}"' in page_a
+    page_b = (await client.get(f"/staff/reports/{b['id']}")).text
+    assert 'id="merged-here"' in page_b and f'href="/staff/reports/{a["id"]}"' in page_b
+
+    hide = await client.post(f"/staff/reports/{b['id']}/hide", data={"hidden": "true", "csrf_token": csrf})
+    assert hide.status_code == 303
+    await drain()
+    assert 'id="hidden-notice"' in (await client.get(f"/staff/reports/{b['id']}")).text
+    assert (await client.post(f"/staff/reports/{b['id']}/hide", data={"hidden": "false"})).status_code == 403
+    client.cookies.clear()  # the public
+    assert (await client.get(b["links"]["self"])).status_code == 404

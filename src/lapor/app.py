@@ -29,7 +29,7 @@ from lapor.services.categories import CategoryCache
 from lapor.services.places import RoomCache
 from lapor.store.engine import create_engine, create_sessionmaker
 from lapor.web import office as office_pages
-from lapor.web import place_pages, pwa, staff, staff_places, student
+from lapor.web import place_pages, pwa, staff, staff_duplicates, staff_places, student
 from lapor.web.render import STATIC
 
 log = logging.getLogger("lapor.api")
@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (reports, event_streams, push, auth, admin, office, legacy, system, places):
         app.include_router(module.router, responses=error_responses())  # any route may fail with a 500
-    for page_module in (student, office_pages, staff, pwa, place_pages, staff_places):
+    for page_module in (student, office_pages, staff, staff_duplicates, pwa, place_pages, staff_places):
         app.include_router(page_module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The last one added runs first: metrics see every answer, security headers go on every

@@ -5,6 +5,8 @@ again when it applies the command (``worker/merge.py``)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,10 +15,12 @@ from lapor.config import Settings
 from lapor.domain.commands import HideReport, MergeReport
 from lapor.domain.enums import OPEN_STATUSES, Status
 from lapor.domain.merging import REFUSALS, MergeSide, merge_refusal
-from lapor.errors import Conflict, NotFound, ValidationFailed
+from lapor.errors import DATABASE_ERRORS, Conflict, NotFound, ValidationFailed
 from lapor.services import lookup
 from lapor.services.reports import actor_of, send
-from lapor.store.models import Report, User
+from lapor.services.views import iso_utc
+from lapor.store import queries
+from lapor.store.models import Category, Report, User
 from lapor.store.places_queries import publicly_listed
 
 
@@ -97,3 +101,39 @@ async def publicly_listed_ids(session: AsyncSession, ids: set[str]) -> set[str]:
     if not ids:
         return set()
     return set(await session.scalars(select(Report.id).where(Report.id.in_(ids), publicly_listed())))
+
+
+async def staff_panel(session: AsyncSession, report_id: str) -> dict[str, Any]:
+    """What the staff report page shows about duplicates: the merge candidates (other open
+    reports of the same room and category), the report this one was merged into, the reports
+    merged into it, and whether the public sees it."""
+    try:
+        report = await queries.get_report(session, report_id=report_id)
+    except DATABASE_ERRORS:
+        return {"stored": False}  # the page still shows what it can; merging waits for the database
+    if report is None:  # still queued: nothing to merge yet
+        return {"stored": False}
+    kept = await queries.get_report(session, report_id=report.duplicate_of) if report.duplicate_of else None
+    never_public = await session.scalar(select(Category.never_public).where(Category.slug == report.category))
+
+    def brief(row: Report) -> dict[str, Any]:
+        return {
+            "id": row.id,
+            "title": row.title,
+            "status": row.status,
+            "me_too": row.me_too,
+            "created_iso": iso_utc(row.created_at),
+            "created_text": row.created_at.strftime("%Y-%m-%d %H:%M"),
+        }
+
+    return {
+        "stored": True,
+        "has_room": report.room_code is not None,
+        "open": report.status in {s.value for s in OPEN_STATUSES},
+        "candidates": [brief(row) for row in await merge_candidates(session, report)],
+        "merged_into": brief(kept) if kept is not None else None,
+        "merged_here": [brief(row) for row in await merged_into(session, report.id)],
+        "hidden": report.hidden,
+        "never_public": bool(never_public),
+        "me_too": report.me_too,
+    }
