@@ -404,3 +404,33 @@ async def test_staff_merge_and_hide_on_the_report_page_with_its_csrf_token(
     assert (await client.post(f"/staff/reports/{b['id']}/hide", data={"hidden": "false"})).status_code == 403
     client.cookies.clear()  # the public
     assert (await client.get(b["links"]["self"])).status_code == 404
+
+
+async def test_a_merged_tracking_page_shows_the_kept_report_and_a_hidden_one_shows_nothing(
+    settings: Settings,
+    redis: Redis,
+    drain: Callable[[], Any],
+    tmp_path: Path,
+    client: httpx.AsyncClient,
+    technician: StaffUser,
+) -> None:
+    await import_csv(settings, redis, drain, tmp_path, CSV)
+    a = await in_room(client, title="AC menetes di 201")
+    b = await in_room(client, title="AC ruang 201 rusak")
+    await drain()
+    await merge(client, technician, a["id"], b["id"])
+    await client.patch(
+        b["links"]["self"], json={"status": "in_progress", "note": "Rahasia B"}, headers=technician.headers
+    )
+    await drain()
+    page = await client.get(f"/r/{a['id']}")
+    assert page.status_code == 200
+    assert 'id="merged"' in page.text and "AC ruang 201 rusak" in page.text
+    assert translate("student.status.in_progress", "id") in page.text and "Rahasia B" not in page.text
+    assert f'"duplicate_of": "{b["id"]}"' in page.text or b["id"] in page.text
+
+    await client.patch(a["links"]["self"], json={"hidden": True}, headers=technician.headers)
+    await drain()
+    private = await client.get(f"/r/{a['id']}")
+    assert private.status_code == 404 and 'id="track-data"' in private.text  # the reporter's script runs
+    assert "AC menetes" not in private.text and "AC ruang 201 rusak" not in private.text

@@ -7,9 +7,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lapor.services.views import iso_utc, public_report
+from lapor.errors import NotFound
+from lapor.i18n import translate
+from lapor.services.views import iso_utc, public_report, report_links
 from lapor.store import places_queries, queries
 from lapor.store.models import Category, Report, TimelineEntry
+
+
+class NotPublic(NotFound):
+    """A 404 for the public: the report exists but is hidden, or of a ``never_public`` category."""
 
 
 async def is_public(session: AsyncSession, report: Report) -> bool:
@@ -54,3 +60,23 @@ async def kept_view(session: AsyncSession, kept_id: str) -> dict[str, Any] | Non
         for entry in entries
     ]
     return view
+
+
+def private_shell(report_id: str, language: str) -> dict[str, Any]:
+    """What a tracking page shows of a report the public may not see: its id, nothing else; the
+    page's script fills in the reporter's view when this browser holds the tracking token."""
+    epoch = "1970-01-01T00:00:00Z"
+    return {
+        "id": report_id,
+        "title": translate("merge.track.private_title", language),
+        "category": "",
+        "location": "—",
+        "status": "pending",
+        "priority": "normal",
+        "created_at": epoch,
+        "updated_at": epoch,
+        "photo_status": "none",
+        "links": report_links(report_id),
+        "timeline": [],
+        "duplicate_of": None,
+    }

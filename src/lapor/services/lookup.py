@@ -76,7 +76,7 @@ async def report_view(
     audience = audience_of(report.tracking_token_hash, staff=staff, token=token)
     if audience == "public" and not await following.is_public(session, report):
         # Hidden, or of a category that is never public: its reporter and staff only.
-        raise NotFound("error.report_not_found")
+        raise following.NotPublic("error.report_not_found")
     view = await persisted_view(session, report, language=language, audience=audience)
     if report.duplicate_of is not None:
         # A merged duplicate's followers follow the kept report: its public view and steps.
@@ -108,7 +108,7 @@ async def report_audience(
     if report is not None:
         audience = audience_of(report.tracking_token_hash, staff=False, token=token)
         if audience == "public" and not await following.is_public(session, report):
-            raise NotFound("error.report_not_found")
+            raise following.NotPublic("error.report_not_found")
         return report_id, audience
     queued = await redis.get(keys.queued_view(report_id))
     token_hash = json.loads(queued).get("tracking_token_hash") if queued is not None else None

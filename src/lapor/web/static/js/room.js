@@ -30,7 +30,8 @@ function item(report) {
 function apply(event) {
   const data = JSON.parse(event.data);
   const shown = list.querySelector(`[data-id="${CSS.escape(data.id)}"]`);
-  if (!OPEN.has(data.status)) {
+  // Hidden by staff, or merged into another report (status duplicate): off this page.
+  if (event.type === "hidden" || !OPEN.has(data.status)) {
     shown?.remove();
   } else if (shown) {
     shown.querySelector(".room-report__status").textContent = statuses[data.status] || data.status;
@@ -43,3 +44,4 @@ function apply(event) {
 const url = `/api/places/${encodeURIComponent(page.dataset.room)}/events?last_event_id=${encodeURIComponent(page.dataset.lastEventId)}`;
 const source = new EventSource(url);
 source.addEventListener("status", apply);
+for (const type of ["merged", "hidden", "shown"]) source.addEventListener(type, apply);
