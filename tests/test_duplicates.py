@@ -434,3 +434,23 @@ async def test_a_merged_tracking_page_shows_the_kept_report_and_a_hidden_one_sho
     private = await client.get(f"/r/{a['id']}")
     assert private.status_code == 404 and 'id="track-data"' in private.text  # the reporter's script runs
     assert "AC menetes" not in private.text and "AC ruang 201 rusak" not in private.text
+
+
+async def test_the_categories_page_toggles_never_public(
+    client: httpx.AsyncClient, drain: Callable[[], Any], admin: StaffUser
+) -> None:
+    from tests.test_sessions import page_sign_in
+
+    csrf = await page_sign_in(client, admin.username)
+    page = (await client.get("/staff/categories")).text
+    assert 'value="private"' in page
+    answer = await client.post(
+        "/staff/categories", data={"slug": "cleanliness", "action": "private", "csrf_token": csrf}
+    )
+    assert answer.status_code == 303
+    await drain()
+    items = (await client.get("/api/admin/categories", headers=admin.headers)).json()["items"]
+    assert {c["slug"]: c["never_public"] for c in items} == {
+        c["slug"]: c["slug"] == "cleanliness" for c in items
+    }
+    assert 'value="public"' in (await client.get("/staff/categories")).text
