@@ -120,8 +120,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
     # The office's categories page
     "merge.office.never_public": {"id": "Tidak pernah publik", "en": "Never public"},
     "merge.office.never_public_hint": {
-        "id": "Laporan kategori ini tidak pernah tampil untuk umum (mis. toilet, asrama).",
-        "en": "Reports of this category never appear in public (e.g. toilets, dormitories).",
+        "id": "Kategori yang tidak publik: laporannya tidak pernah tampil untuk umum (mis. toilet, asrama); "
+        "pelapor dan petugas tetap melihatnya.",
+        "en": "A category that is never public: its reports never appear in public (e.g. toilets, "
+        "dormitories); their reporters and staff still see them.",
     },
     "merge.office.make_private": {"id": "Jadikan tidak publik", "en": "Make never public"},
     "merge.office.make_public": {"id": "Izinkan publik", "en": "Allow public"},
