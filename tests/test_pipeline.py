@@ -69,7 +69,7 @@ async def test_report_goes_from_queued_to_resolved(
     assert await count(engine, Report) == 1
     async with engine.connect() as conn:
         counts = dict((await conn.execute(select(StatusCount.status, StatusCount.count))).all())
-    assert counts == {"pending": 0, "in_progress": 0, "resolved": 1, "rejected": 0}
+    assert counts == {"pending": 0, "in_progress": 0, "resolved": 1, "rejected": 0, "duplicate": 0}
 
 
 @both_backends

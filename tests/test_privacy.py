@@ -11,10 +11,10 @@ from tests.factories import StaffUser, as_reporter, jpeg_with_exif, png_bytes, s
 
 PUBLIC = {
     "id", "title", "category", "location", "room", "status", "priority", "created_at", "updated_at", "links",
-    "photo_status",
+    "photo_status", "me_too", "duplicate_of",
 }  # fmt: skip
 REPORTER = PUBLIC | {"description", "photo_url", "thumbnail_url", "timeline"}
-STAFF_ONLY = {"assignee", "reporter_name", "reporter_contact", "language"}
+STAFF_ONLY = {"assignee", "reporter_name", "reporter_contact", "language", "hidden"}
 SECRET = "kuncinya di pos satpam"  # in the description only
 WRONG_TOKEN = {"X-Tracking-Token": "LSW_not-the-token-of-this-report"}
 

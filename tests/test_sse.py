@@ -198,5 +198,5 @@ async def test_the_first_status_event_carries_the_public_view(
     assert report["id"] == accepted["id"] and report["title"] == "AC bocor"
     assert set(report) == {
         "id", "title", "category", "location", "room", "status", "priority", "created_at", "updated_at",
-        "photo_status",
+        "photo_status", "me_too",
     }  # fmt: skip

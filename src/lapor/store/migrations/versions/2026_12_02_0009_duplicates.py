@@ -42,6 +42,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("report_id", "supporter_hash", name=op.f("pk_report_supporters")),
     )
     op.execute("INSERT INTO status_counts (status, count) VALUES ('duplicate', 0)")
+    _restore_search_triggers()
+
+
+def _restore_search_triggers() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite's batch mode rebuilds ``reports`` (a copy of the table), which
+        # drops its triggers: the text search's (0002) are made again, or new reports go unfound.
+        op.execute(
+            "CREATE TRIGGER IF NOT EXISTS reports_fts_insert AFTER INSERT ON reports BEGIN "
+            "INSERT INTO reports_fts (report_id, title, description, location) "
+            "VALUES (new.id, new.title, new.description, new.location); END"
+        )
+        op.execute(
+            "CREATE TRIGGER IF NOT EXISTS reports_fts_delete AFTER DELETE ON reports BEGIN "
+            "DELETE FROM reports_fts WHERE report_id = old.id; END"
+        )
 
 
 def downgrade() -> None:
@@ -58,3 +74,4 @@ def downgrade() -> None:
         batch.drop_column("duplicate_of")
         batch.drop_column("supporter_hash")
         batch.drop_column("me_too")
+    _restore_search_triggers()
