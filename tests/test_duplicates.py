@@ -351,6 +351,8 @@ async def test_an_admin_marks_a_category_never_public_and_public_views_drop_its_
     assert "Toilet pria" not in (await client.get(f"/q/{ROOM}")).text
     # A new report of the category is unlisted from its first event on.
     newer = await in_room(client, category="cleanliness")
+    assert (await client.get(newer["links"]["self"])).status_code == 404  # queued, already private
+    assert (await client.get(newer["links"]["self"], headers=as_reporter(newer))).json()["status"] == "queued"
     await drain()
     (first,) = await events_of(redis, newer["id"])
     assert first["unlisted"] is True

@@ -22,8 +22,12 @@ async def is_public(session: AsyncSession, report: Report) -> bool:
     """Whether a public view may show the report: not hidden, not of a ``never_public`` category."""
     if report.hidden:
         return False
-    never = await session.scalar(select(Category.never_public).where(Category.slug == report.category))
-    return not never
+    return not await never_public(session, report.category)
+
+
+async def never_public(session: AsyncSession, category: str) -> bool:
+    """Whether the category's reports stay off every public view."""
+    return bool(await session.scalar(select(Category.never_public).where(Category.slug == category)))
 
 
 async def kept_view(session: AsyncSession, kept_id: str) -> dict[str, Any] | None:

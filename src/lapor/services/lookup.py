@@ -66,6 +66,12 @@ async def report_view(
     if report is None:
         queued = await _queued_view(redis, report_id, staff=staff, token=token)
         if queued is not None:
+            if (
+                "description" not in queued
+                and not staff
+                and await following.never_public(session, queued["category"])
+            ):
+                raise following.NotPublic("error.report_not_found")  # a queued report of a private category
             return queued
         # The worker may have committed (and dropped the queued view) between the two reads. End
         # the read transaction first: on SQLite it holds the snapshot taken before that commit.
