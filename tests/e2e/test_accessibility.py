@@ -100,7 +100,14 @@ async def test_the_duplicates_states_have_no_wcag_21_aa_violation(
     assert await wcag_violations(student) == ""
     await assert_accessible(student, f"/r/{merged['id']}")
     await student.goto(f"/r/{other['id']}")  # hidden: a page that shows nothing (404)
+    await expect(student.locator("#status-card")).to_be_hidden()
     assert await wcag_violations(student) == ""
+    reporter: Page = await new_page(viewport=PHONE)  # its reporter, with the token, sees it
+    await reporter.goto(f"/r/{other['id']}#token={other['tracking_token']}")
+    await expect(reporter.locator("#report-title")).to_have_text("AC berisik", timeout=SLOW)
+    await expect(reporter.locator("#status-badge")).to_have_text("Menunggu")
+    await expect(reporter.locator("#location-value")).to_have_text("Ruang 201")
+    assert await wcag_violations(reporter) == ""
 
     password = await live_system.add_staff("aksesdup", "admin", "Admin Duplikat")
     admin: Page = await new_page(viewport=DESKTOP)

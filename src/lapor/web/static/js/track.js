@@ -286,7 +286,13 @@ async function resync() {
     return;
   }
   for (const entry of view.timeline || []) appendEntry(entry);
-  if (data.private && view.title) $("report-title").textContent = view.title; // a hidden report's page
+  if (data.private) {
+    // A hidden report's page: nothing of it was rendered; its reporter's view fills it in.
+    if (view.title) $("report-title").textContent = view.title;
+    $("location-value").textContent = view.location || "";
+    $("category-value").textContent = view.category || "";
+    for (const part of document.querySelectorAll("[data-private]")) part.hidden = false;
+  }
   if (view.duplicate_of) follow();
   const rejection = [...(view.timeline || [])]
     .reverse()
