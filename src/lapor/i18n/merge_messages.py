@@ -7,7 +7,6 @@ from lapor.i18n.types import Language
 MESSAGES: dict[str, dict[Language, str]] = {
     "student.status.duplicate": {"id": "Duplikat", "en": "Duplicate"},
     "staff.status.duplicate": {"id": "Duplikat", "en": "Duplicate"},
-    "staff.action.duplicate": {"id": "Gabungkan", "en": "Merge"},
     # Refusals (API answers and the worker's refused events)
     "merge.into_itself": {
         "id": "Laporan tidak dapat digabung ke dirinya sendiri; pilih laporan lain",
@@ -112,7 +111,7 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "This problem is fixed already.",
     },
     "merge.track.private_title": {"id": "Laporan pribadi", "en": "A private report"},
-    # Push
+    # Push: a status push naming the status, if one ever says "duplicate" (a merge itself is not pushed)
     "push.reporter.title.duplicate": {
         "id": "Laporan Anda digabung dengan laporan yang sama",
         "en": "Your report was merged with the same report",
