@@ -107,6 +107,8 @@ async def test_a_chained_merge_moves_reports_supporters_and_subscriptions_to_the
     assert view_b["me_too"] == 4 and view_b["status"] == "pending" and view_b["duplicate_of"] is None
     assert view_a["kept"]["id"] == b["id"] and view_a["kept"]["status"] == "pending"
     assert counts_ok(await counts(engine), pending=1, duplicate=2)
+    duplicates = (await client.get("/api/reports", params={"status": "duplicate"})).json()["items"]
+    assert {item["id"]: item["duplicate_of"] for item in duplicates} == {a["id"]: b["id"], c["id"]: b["id"]}
 
     async with engine.connect() as conn:
         supporters = (
@@ -396,6 +398,9 @@ async def test_staff_merge_and_hide_on_the_report_page_with_its_csrf_token(
     await drain()
     page_a = (await client.get(f"/staff/reports/{a['id']}")).text
     assert 'id="merged-into"' in page_a and f'href="/staff/reports/{b["id"]}"' in page_a
+    dashboard = (await client.get("/staff", params={"status": "duplicate"})).text
+    assert f'data-id="{a["id"]}"' in dashboard and f'data-id="{b["id"]}"' not in dashboard
+    assert '<option value="duplicate" selected>' in dashboard
     page_b = (await client.get(f"/staff/reports/{b['id']}")).text
     assert 'id="merged-here"' in page_b and f'href="/staff/reports/{a["id"]}"' in page_b
 
