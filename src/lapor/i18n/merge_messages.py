@@ -7,6 +7,8 @@ from lapor.i18n.types import Language
 MESSAGES: dict[str, dict[Language, str]] = {
     "student.status.duplicate": {"id": "Duplikat", "en": "Duplicate"},
     "staff.status.duplicate": {"id": "Duplikat", "en": "Duplicate"},
+    # Every status has its action's name (tests/test_staff_pages.py); only a merge reaches this one.
+    "staff.action.duplicate": {"id": "Gabungkan", "en": "Merge"},
     # Refusals (API answers and the worker's refused events)
     "merge.into_itself": {
         "id": "Laporan tidak dapat digabung ke dirinya sendiri; pilih laporan lain",
