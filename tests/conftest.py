@@ -29,6 +29,7 @@ POSTGRES_URL = os.environ.get("LAPOR_TEST_POSTGRES_URL", "postgresql+asyncpg://p
 _CLEAN_TABLES = (
     "push_deliveries",
     "push_subscriptions",
+    "report_supporters",
     "timeline_entries",
     "processed_commands",
     "legacy_reports",

@@ -28,6 +28,8 @@ STAFF_TEMPLATES = (
     "staff_report.html",
     "staff_system.html",
     "staff_places.html",
+    "_staff_duplicates.html",
+    "staff_categories.html",
 )
 
 

@@ -12,7 +12,14 @@ from lapor.domain.enums import Priority, Status
 from lapor.i18n import MESSAGES
 from lapor.web.render import TEMPLATES
 
-STUDENT_TEMPLATES = ("base.html", "report_form.html", "track.html", "not_found.html", "forbidden.html")
+STUDENT_TEMPLATES = (
+    "base.html",
+    "report_form.html",
+    "track.html",
+    "_track_merged.html",
+    "not_found.html",
+    "forbidden.html",
+)
 
 
 def test_every_text_of_the_student_pages_is_in_the_catalogue_in_both_languages() -> None:

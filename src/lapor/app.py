@@ -40,7 +40,7 @@ from lapor.push.vapid import load_vapid, public_key
 from lapor.services.categories import CategoryCache
 from lapor.services.places import RoomCache
 from lapor.store.engine import create_engine, create_sessionmaker
-from lapor.web import legacy_pages, place_pages, pwa, staff, staff_places, student
+from lapor.web import legacy_pages, place_pages, pwa, staff, staff_duplicates, staff_places, student
 from lapor.web import office as office_pages
 from lapor.web.render import STATIC
 
@@ -121,7 +121,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (reports, event_streams, push, auth, admin, office, legacy, system, places, support):
         app.include_router(module.router, responses=error_responses())  # any route may fail with a 500
     app.include_router(legacy.uploads_router)  # /static/uploads/{foto}: before the /static mount
-    for page_module in (student, office_pages, staff, pwa, place_pages, staff_places, legacy_pages):
+    for page_module in (
+        student,
+        office_pages,
+        staff,
+        staff_duplicates,
+        pwa,
+        place_pages,
+        staff_places,
+        legacy_pages,
+    ):
         app.include_router(page_module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The last one added runs first: metrics see every answer, security headers go on every

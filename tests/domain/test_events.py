@@ -62,3 +62,29 @@ def test_private_events_reach_only_their_audiences() -> None:
 def test_an_event_stored_before_visibility_existed_gets_it_from_its_type() -> None:
     assert event("comment").visibility == "reporter"
     assert event("refused").visibility == "staff"  # its requester is unknown: the safe audience
+
+
+def test_an_unlisted_event_reaches_no_public_listener_but_the_hidden_event_does() -> None:
+    from datetime import UTC, datetime
+
+    from lapor.domain.enums import Status
+    from lapor.domain.events import ReportEvent, for_audience
+
+    def event(kind: str) -> ReportEvent:
+        return ReportEvent.model_validate(
+            {
+                "event_id": f"c:{kind}",
+                "type": kind,
+                "report_id": "r",
+                "at": datetime.now(UTC),
+                "status": Status.PENDING,
+                "visibility": "public",
+                "unlisted": True,
+            }
+        )
+
+    for kind in ("status", "priority", "merged", "shown", "me_too"):
+        assert for_audience(event(kind), "public") is None
+        assert for_audience(event(kind), "reporter") is not None
+        assert for_audience(event(kind), "staff") is not None
+    assert for_audience(event("hidden"), "public") is not None

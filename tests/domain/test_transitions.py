@@ -50,3 +50,26 @@ def test_next_statuses_for_buttons() -> None:
     assert set(next_statuses(S.PENDING, R.TECHNICIAN)) == {S.IN_PROGRESS, S.REJECTED}
     assert next_statuses(S.RESOLVED, R.REPORTER) == [S.PENDING]
     assert next_statuses(S.QUEUED, R.ADMIN) == []
+
+
+def test_the_merge_rule() -> None:
+    from lapor.domain.merging import MergeSide, merge_refusal
+
+    def side(id_: str, status: Status, duplicate_of: str | None = None) -> MergeSide:
+        return MergeSide(id=id_, status=status, duplicate_of=duplicate_of)
+
+    a, b = side("a", Status.PENDING), side("b", Status.IN_PROGRESS)
+    assert merge_refusal(a, b) is None
+    assert merge_refusal(a, side("b", Status.RESOLVED)) is None  # its followers learn it is fixed
+    assert merge_refusal(side("a", Status.RESOLVED), b) is None
+    assert merge_refusal(a, a) == "merge.into_itself"
+    assert merge_refusal(a, side("b", Status.DUPLICATE, "a")) == "merge.loop"
+    assert merge_refusal(a, side("b", Status.DUPLICATE, "c")) == "merge.into_duplicate"
+    assert merge_refusal(a, side("b", Status.REJECTED)) == "merge.into_rejected"
+    assert merge_refusal(side("a", Status.DUPLICATE, "c"), b) == "merge.source_closed"
+    assert merge_refusal(side("a", Status.REJECTED), b) == "merge.source_closed"
+    assert merge_refusal(a, side("b", Status.QUEUED)) == "merge.not_stored"
+    # Nothing moves a report to or from ``duplicate`` but a merge.
+    for role in (Role.ADMIN, Role.TECHNICIAN, Role.REPORTER):
+        assert next_statuses(Status.DUPLICATE, role) == []
+        assert not check_transition(Status.PENDING, Status.DUPLICATE, role, "x").allowed

@@ -7,6 +7,7 @@ admin), on a phone for the students' pages and on a desktop for the staff's.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,7 +15,7 @@ from playwright.async_api import Page, expect
 
 from tests.e2e.conftest import DESKTOP, IN_BROWSER_LOOP, PHONE, LiveSystem
 from tests.e2e.offline_pages import wcag_violations
-from tests.e2e.test_staff import submit_report
+from tests.e2e.test_staff import submit_report, wait_for_report
 
 pytestmark = IN_BROWSER_LOOP
 
@@ -98,3 +99,56 @@ async def test_every_page_has_no_wcag_21_aa_violation(
     await student.get_by_label("Kategori").select_option("furniture")
     await expect(student.get_by_role("region", name="Sudah dilaporkan?")).to_be_visible(timeout=SLOW)
     assert await wcag_violations(student) == ""
+
+
+async def test_the_duplicates_states_have_no_wcag_21_aa_violation(
+    new_page: Callable[..., Any],
+    live_system: LiveSystem,
+    env_for: Callable[..., dict[str, str]],
+    tmp_path: Path,
+) -> None:
+    """Issue 14: a staff report page with merge candidates, one merged into another (and the kept
+    one listing it), a hidden report's staff page, and a merged duplicate's tracking page."""
+    from tests.e2e.test_duplicates import report_in_room
+    from tests.e2e.test_places import import_places
+    from tests.e2e.test_student import patch_report, staff_headers
+
+    await import_places(env_for(), tmp_path)
+    kept = await report_in_room(live_system, "AC ruang 201 mati", "AC di ruang 201 mati total sejak pagi.")
+    other = await report_in_room(live_system, "AC berisik", "AC ruang 201 berisik sekali.")
+    merged = await report_in_room(live_system, "AC tidak dingin", "AC ruang 201 tidak dingin sama sekali.")
+    headers = await staff_headers(live_system, "adminakses")
+    await patch_report(live_system, headers, merged["id"], merge_into=kept["id"])
+    await patch_report(live_system, headers, other["id"], hidden=True)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(base_url=live_system.base_url, headers=headers) as http:
+        await wait_for_report(http, merged["id"], lambda report: report["status"] == "duplicate")
+        await wait_for_report(http, other["id"], lambda report: report["hidden"] is True)
+
+    student: Page = await new_page(viewport=PHONE)
+    await assert_accessible(student, f"/r/{merged['id']}#token={merged['tracking_token']}")
+    await expect(student.locator("#kept-link")).to_have_text("AC ruang 201 mati", timeout=SLOW)
+    assert await wcag_violations(student) == ""
+    await assert_accessible(student, f"/r/{merged['id']}")
+    await student.goto(f"/r/{other['id']}")  # hidden: a page that shows nothing (404)
+    await expect(student.locator("#status-card")).to_be_hidden()
+    assert await wcag_violations(student) == ""
+    reporter: Page = await new_page(viewport=PHONE)  # its reporter, with the token, sees it
+    await reporter.goto(f"/r/{other['id']}#token={other['tracking_token']}")
+    await expect(reporter.locator("#report-title")).to_have_text("AC berisik", timeout=SLOW)
+    await expect(reporter.locator("#status-badge")).to_have_text("Menunggu")
+    await expect(reporter.locator("#location-value")).to_have_text("Ruang 201")
+    assert await wcag_violations(reporter) == ""
+
+    password = await live_system.add_staff("aksesdup", "admin", "Admin Duplikat")
+    admin: Page = await new_page(viewport=DESKTOP)
+    await admin.goto("/staff/login")
+    await admin.locator("input[name=username]").fill("aksesdup")
+    await admin.locator("input[name=password]").fill(password)
+    await admin.get_by_role("button", name="Masuk").click()
+    await expect(admin.get_by_role("heading", level=1)).to_have_text("Laporan masuk", timeout=SLOW)
+    for report in (kept, other, merged):
+        await assert_accessible(admin, f"/staff/reports/{report['id']}")
+    await expect(admin.locator("#merged-into")).to_be_visible()
+    await assert_accessible(admin, f"/staff/reports/{kept['id']}")
+    await expect(admin.locator("#merge-candidates li")).to_have_count(1)
+    await expect(admin.locator("#merged-here")).to_be_visible()

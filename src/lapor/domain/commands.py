@@ -98,6 +98,27 @@ class ImportLegacyReport(_Command):
     source: dict[str, object] = Field(default_factory=dict)  # the record as the file had it
 
 
+class MergeReport(_Command):
+    """Staff merge the report (``report_id``) into ``into``, the report that is kept.
+
+    A command of its own, not a field of ``UpdateReport``: it changes two reports (and the
+    followers of both) in one transaction, can never be combined with a status or priority
+    change, and the worker refuses it whole or applies it whole (``worker/merge.py``)."""
+
+    type: Literal["report.merge"] = "report.merge"
+    actor: Actor
+    into: str
+    note: str | None = None
+
+
+class HideReport(_Command):
+    """Staff take a report off every public view (``hidden``), or show it again."""
+
+    type: Literal["report.hide"] = "report.hide"
+    actor: Actor
+    hidden: bool
+
+
 class AddComment(_Command):
     type: Literal["report.comment"] = "report.comment"
     actor: Actor
@@ -241,6 +262,7 @@ class SaveCategory(_AdminCommand):
     default_priority: Priority | None = None
     position: int | None = None
     active: bool | None = None
+    never_public: bool | None = None  # its reports stay off every public view
 
 
 AccountCommand = InviteUser | ChangeUser | ResetUser | AcceptInvitation | SetPassword | SaveCategory
@@ -248,6 +270,8 @@ AnyCommand = (
     CreateReport
     | UpdateReport
     | ImportLegacyReport
+    | MergeReport
+    | HideReport
     | AddComment
     | SupportReport
     | SubscribePush

@@ -101,6 +101,10 @@ class ReportEvent(BaseModel):
     duplicate_of: str | None = None  # set on ``merged`` events: the report that is kept
     report: ReportView | None = None
     room: str | None = None  # the report's room code: a room page's stream picks its events by it
+    # The report was off every public view when this happened (hidden by staff, or of a
+    # ``never_public`` category): public listeners do not get it, but for the ``hidden`` event
+    # itself, which tells an open page to drop the report.
+    unlisted: bool = False
 
     @model_validator(mode="before")
     @classmethod
@@ -116,6 +120,8 @@ def for_audience(event: ReportEvent, audience: Visibility) -> ReportEvent | None
     """What ``audience`` gets of ``event``: None if not meant for it; its public projection for
     a public listener; the whole event otherwise."""
     if not can_see(audience, event.visibility):
+        return None
+    if audience == "public" and event.unlisted and event.type != "hidden":
         return None
     if audience == "public":
         return event.model_copy(update=dict.fromkeys(_PRIVATE_FIELDS))

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lapor.broker import keys
 from lapor.domain.events import Visibility
 from lapor.errors import DATABASE_ERRORS, NotFound
+from lapor.services import following
 from lapor.services.intake import hash_tracking_token
 from lapor.services.views import project_view, public_report
 from lapor.store import places_queries, queries
@@ -65,6 +66,12 @@ async def report_view(
     if report is None:
         queued = await _queued_view(redis, report_id, staff=staff, token=token)
         if queued is not None:
+            if (
+                "description" not in queued
+                and not staff
+                and await following.never_public(session, queued["category"])
+            ):
+                raise following.NotPublic("error.report_not_found")  # a queued report of a private category
             return queued
         # The worker may have committed (and dropped the queued view) between the two reads. End
         # the read transaction first: on SQLite it holds the snapshot taken before that commit.
@@ -73,7 +80,14 @@ async def report_view(
         if report is None:
             raise NotFound("error.report_not_found")
     audience = audience_of(report.tracking_token_hash, staff=staff, token=token)
-    return await persisted_view(session, report, language=language, audience=audience)
+    if audience == "public" and not await following.is_public(session, report):
+        # Hidden, or of a category that is never public: its reporter and staff only.
+        raise following.NotPublic("error.report_not_found")
+    view = await persisted_view(session, report, language=language, audience=audience)
+    if report.duplicate_of is not None:
+        # A merged duplicate's followers follow the kept report: its public view and steps.
+        view["kept"] = await following.kept_view(session, report.duplicate_of)
+    return view
 
 
 async def _queued_view(
@@ -98,7 +112,10 @@ async def report_audience(
     if staff:
         return report_id, "staff"
     if report is not None:
-        return report_id, audience_of(report.tracking_token_hash, staff=False, token=token)
+        audience = audience_of(report.tracking_token_hash, staff=False, token=token)
+        if audience == "public" and not await following.is_public(session, report):
+            raise following.NotPublic("error.report_not_found")
+        return report_id, audience
     queued = await redis.get(keys.queued_view(report_id))
     token_hash = json.loads(queued).get("tracking_token_hash") if queued is not None else None
     return report_id, audience_of(token_hash, staff=False, token=token)

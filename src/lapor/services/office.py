@@ -29,6 +29,7 @@ def category_view(category: Category) -> dict[str, Any]:
         "default_priority": category.default_priority,
         "position": category.position,
         "active": category.active,
+        "never_public": category.never_public,
     }
 
 
@@ -76,7 +77,7 @@ async def change_category(
     slug: str,
     changes: dict[str, Any],
 ) -> str:
-    """Change a category's names, default priority, order or active/retired; 404 if unknown."""
+    """Change a category's names, default priority, order, active/retired or never_public; 404 if unknown."""
     if await accounts_queries.get_category(session, slug=slug) is None:
         raise NotFound("category.not_found")
     command = SaveCategory(actor=actor_of(admin), slug=slug, **changes)

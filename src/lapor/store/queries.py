@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lapor.domain.enums import Priority, Status
 from lapor.store.models import Category, ProcessedCommand, Report, StatusCount, TimelineEntry, User
+from lapor.store.places_queries import publicly_listed
 
 SortOrder = Literal["newest", "oldest", "priority", "me_too"]
 # Sorts that walk their key downwards (the newest, the most supported first).
@@ -33,6 +34,7 @@ class ReportFilters:
     assignee_id: int | None = None
     building: str | None = None
     room: str | None = None
+    public_only: bool = False  # a public list: no hidden report, none of a never_public category
 
 
 async def get_report(session: AsyncSession, *, report_id: str) -> Report | None:
@@ -120,6 +122,8 @@ def _filtered(
         query = query.where(Report.building_code == filters.building)
     if filters.room:
         query = query.where(Report.room_code == filters.room)
+    if filters.public_only:
+        query = query.where(publicly_listed())
     if filters.q and use_fts:
         # The trigram index finds any substring of three characters or more, in any case.
         matching = text("SELECT report_id FROM reports_fts WHERE reports_fts MATCH :phrase").bindparams(

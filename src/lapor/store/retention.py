@@ -4,7 +4,8 @@
 (an event is pushed to a browser once) get a row for every command and every push. A command is
 redelivered within seconds of a crash and an event re-read within the event stream's life, so rows
 older than ``LAPOR_PROCESSED_RETENTION_DAYS`` only grow the database. A reporter's browser
-subscriptions are kept that long after the report was resolved or rejected (a reopen is pushed
+subscriptions are kept that long after the report was closed (resolved, rejected, or merged into
+another as a duplicate, whose followers then follow that one; a reopen is pushed
 too), then forgotten: nobody needs a stranger's browser endpoint for a finished repair.
 """
 
@@ -15,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session
 
-from lapor.domain.enums import Status
+from lapor.domain.enums import CLOSED_STATUSES
 from lapor.store.models import ProcessedCommand, PushDelivery, PushSubscription, Report
 
 CHUNK = 5000  # rows per transaction
@@ -43,7 +44,7 @@ def prune_closed_subscriptions(session: Session, before: datetime) -> int:
     old = (
         select(PushSubscription.id)
         .join(Report, Report.id == PushSubscription.report_id)  # from the few subscriptions, not all reports
-        .where(Report.status.in_((Status.RESOLVED.value, Status.REJECTED.value)), Report.updated_at < before)
+        .where(Report.status.in_([s.value for s in CLOSED_STATUSES]), Report.updated_at < before)
         .limit(CHUNK)
     )
     result = session.execute(delete(PushSubscription).where(PushSubscription.id.in_(old.scalar_subquery())))

@@ -221,7 +221,8 @@ async def save_category(
     settings: SettingsDep,
     language: LanguageDep,
 ) -> Response:
-    """Add a category (``create``) or change one (names, default priority, order, retire/restore)."""
+    """Add a category (``create``) or change one (names, default priority, order, retire/restore,
+    never public or not)."""
     refused = _not_admin(request, user)
     fields = await _form(request, settings)
     if refused is not None or user is None or fields is None:
@@ -250,6 +251,8 @@ async def save_category(
                     changes[name] = fields[name].strip()[:80]
             if fields.get("action") in ("retire", "restore"):
                 changes = {"active": fields["action"] == "restore"}
+            if fields.get("action") in ("private", "public"):
+                changes = {"never_public": fields["action"] == "private"}
             await office.change_category(
                 session=session, redis=redis, settings=settings, admin=user, slug=slug, changes=changes
             )

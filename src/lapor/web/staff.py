@@ -16,6 +16,7 @@ from lapor.broker import event_stream
 from lapor.broker.stats import broker_stats
 from lapor.config import Settings
 from lapor.domain.enums import OPEN_STATUSES, WRITER_ROLES, Priority, Role, Status
+from lapor.domain.merging import REFUSALS
 from lapor.domain.transitions import next_statuses
 from lapor.errors import DATABASE_ERRORS, LaporError, NotFound, ServiceUnavailable, TooManyRequests
 from lapor.http.deps import REDIS_ERRORS, LanguageDep, RedisDep, SessionDep, SettingsDep, staff_from_token
@@ -29,7 +30,7 @@ from lapor.http.security import (
     start_session,
 )
 from lapor.i18n import translate
-from lapor.services import lookup
+from lapor.services import duplicates, lookup
 from lapor.services.reports import send_change, send_comment
 from lapor.services.sla import is_overdue
 from lapor.services.views import as_time, iso_utc, public_report
@@ -39,6 +40,7 @@ from lapor.web.contact import contact_links
 from lapor.web.render import render
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
+MERGE_REFUSALS = {*REFUSALS, "merge.unknown_target", "error.report_not_found"}
 
 
 async def page_staff(
@@ -327,6 +329,7 @@ async def report_detail(
     settings: SettingsDep,
     language: LanguageDep,
     sent: Annotated[str, Query(max_length=36)] = "",
+    refused: Annotated[str, Query(max_length=60)] = "",
 ) -> Response:
     if user is None:
         return RedirectResponse("/staff", status_code=303)
@@ -361,6 +364,9 @@ async def report_detail(
                 (u.username for u in staff if stored is not None and u.id == stored.assignee_id), ""
             ),
             "sent": await sent_outcome(session, sent, language) if sent else None,
+            "duplicates": await duplicates.staff_panel(session, report["id"]),
+            # A merge the page's form sent and the API refused: shown only by a key it knows.
+            "refused": translate(refused, language) if refused in MERGE_REFUSALS else None,
         },
     )
 

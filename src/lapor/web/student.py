@@ -19,6 +19,7 @@ from lapor.http.security import CSRF_FIELD, csrf_valid
 from lapor.http.submission import accept_submission, read_fields
 from lapor.i18n import LANGUAGES, translate
 from lapor.services import intake, lookup
+from lapor.services.following import NotPublic, private_shell
 from lapor.services.views import iso_utc
 from lapor.web.render import render
 
@@ -128,8 +129,13 @@ async def tracking_page(
 ) -> Response:
     """The public view; the page's script asks for the reporter's view with the tracking token,
     which stays in the browser (the address's fragment, then localStorage)."""
+    private = False
     try:
         report = await lookup.report_view(session, redis, report_id, language=language, staff=False)
+    except NotPublic:
+        # Hidden, or of a never-public category: a page that shows nothing of it (and says 404),
+        # whose script asks for the reporter's view with the token this browser may hold.
+        report, private = private_shell(report_id, language), True
     except NotFound:
         return render(request, "not_found.html", status_code=404)
     categories = {c["slug"]: c["name"] for c in await _categories(request, language)}
@@ -151,7 +157,10 @@ async def tracking_page(
                 {"status": s.value, "done": i <= reached, "current": i == reached}
                 for i, s in enumerate(PROGRESS)
             ],
+            "kept": report.get("kept"),
+            "private": private,
         },
+        status_code=404 if private else 200,
     )
 
 

@@ -37,7 +37,7 @@ NO_PASSWORD = "!"  # noqa: S105 - a marker, not a password
 
 # What the audit log shows of an account and of a category: never the password hash.
 _USER_FIELDS = ("username", "display_name", "role", "active")
-_CATEGORY_FIELDS = ("name_id", "name_en", "default_priority", "position", "active")
+_CATEGORY_FIELDS = ("name_id", "name_en", "default_priority", "position", "active", "never_public")
 
 
 def apply_account_command(session: Session, command: AccountCommand) -> int | None:
@@ -220,7 +220,9 @@ def _save_category(session: Session, command: SaveCategory) -> None:
     if command.create:
         if category is not None:
             return _refuse(command.command_id, "slug taken")
-        category = Category(slug=command.slug, name_id="", name_en="", position=0, active=True)
+        category = Category(
+            slug=command.slug, name_id="", name_en="", position=0, active=True, never_public=False
+        )
         session.add(category)
         before: dict[str, object] | None = None
     elif category is None:

@@ -15,8 +15,10 @@ from lapor.domain.commands import (
     AddComment,
     AnyCommand,
     CreateReport,
+    HideReport,
     ImportLegacyReport,
     ImportPlaces,
+    MergeReport,
     SubscribePush,
     SubscribeStaffPush,
     SubscribeSupporterPush,
@@ -27,7 +29,7 @@ from lapor.domain.commands import (
 )
 from lapor.domain.events import ReportEvent
 from lapor.store.models import ProcessedCommand, table_of
-from lapor.worker import handlers, places, subscriptions, support
+from lapor.worker import handlers, merge, places, subscriptions, support
 from lapor.worker.accounts import apply_account_command
 from lapor.worker.legacy_import import import_legacy_report
 from lapor.worker.transactions import TransactionRunner
@@ -97,6 +99,10 @@ def _apply(session: Session, command: AnyCommand) -> Outcome:
         events = handlers.create_report(session, command)
     elif isinstance(command, UpdateReport):
         events = handlers.update_report(session, command)
+    elif isinstance(command, MergeReport):
+        events = merge.merge_report(session, command)
+    elif isinstance(command, HideReport):
+        events = merge.hide_report(session, command)
     elif isinstance(command, AddComment):
         events = handlers.add_comment(session, command)
     elif isinstance(command, ImportLegacyReport):
@@ -116,6 +122,7 @@ def _apply(session: Session, command: AnyCommand) -> Outcome:
     else:
         subscriptions.unsubscribe(session, command)
     session.flush()  # the ORM's changes (updates) first, then the record that they are done
+    events = merge.mark_unlisted(session, events)  # off public streams while hidden or never public
     session.connection().execute(  # a duplicate fails here, inside the transaction
         _INSERT_PROCESSED,
         {

@@ -41,6 +41,12 @@ def subscribe_reporter(session: Session, command: SubscribePush) -> None:
     if not hmac.compare_digest(report.tracking_token_hash, command.tracking_token_hash):
         log.warning("push subscription for report %s refused: wrong tracking token", command.report_id)
         return
+    if report.duplicate_of is not None:
+        # Merged: its reporter follows the kept report, as the public hears it (worker/merge.py).
+        kept = report.duplicate_of
+        owner = and_(PushSubscription.report_id == kept, PushSubscription.audience == "public")
+        _store(session, command, owner, report_id=kept, audience="public")
+        return
     owner = and_(PushSubscription.report_id == command.report_id, PushSubscription.audience == "reporter")
     _store(session, command, owner, report_id=command.report_id)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from lapor.domain import accounts as rules
 from lapor.domain.enums import Priority, Role
@@ -155,6 +155,7 @@ class CategoryOut(BaseModel):
     default_priority: str
     position: int
     active: bool = Field(description="false: retired, off the form; its reports keep it")
+    never_public: bool = Field(description="true: its reports never appear in a public view")
 
 
 class CategoryList(BaseModel):
@@ -179,6 +180,10 @@ class CategoryChange(BaseModel):
     default_priority: Priority | None = None
     position: Annotated[int, Field(ge=0, le=10_000)] | None = None
     active: bool | None = Field(default=None, description="false retires it: off the form, reports kept")
+    never_public: StrictBool | None = Field(
+        default=None,
+        description="true: its reports are absent from every public view (a toilet, a dormitory)",
+    )
 
 
 @router.get(
@@ -219,7 +224,7 @@ async def create_category(
     "/categories/{slug}",
     status_code=202,
     response_model=Accepted,
-    summary="Change a category: names, default priority, order, active/retired",
+    summary="Change a category: names, default priority, order, active/retired, never public",
     responses=error_responses(401, 403, 404, 422, 503),
 )
 async def change_category(

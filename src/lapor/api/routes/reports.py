@@ -30,7 +30,7 @@ from lapor.http.deps import (
 )
 from lapor.http.errors import error_responses, language_of
 from lapor.http.submission import accept_submission, read_fields
-from lapor.services import intake, lookup
+from lapor.services import duplicates, intake, lookup
 from lapor.services.reports import send, send_change, send_comment
 from lapor.services.views import ReportDetail, ReportPage, public_report
 from lapor.store import places_queries, queries
@@ -210,6 +210,7 @@ async def list_reports(
         q=q or None,
         building=building.upper() if building else None,
         room=room.upper() if room else None,
+        public_only=staff is None,
     )
     try:
         rows, next_cursor = await queries.list_reports(
@@ -246,14 +247,22 @@ class ReportChange(BaseModel):
         default=None, description='A staff username; "" unassigns'
     )
     note: Note | None = None
+    merge_into: Annotated[str, Field(max_length=64), NoNul] | None = Field(
+        default=None,
+        description="Merge this report into that one (with an optional `note`, nothing else): "
+        "it becomes `duplicate` and its followers follow that one",
+    )
+    hidden: bool | None = Field(
+        default=None, description="Alone: take the report off every public view (true) or show it (false)"
+    )
 
 
 @router.patch(
     "/reports/{report_id}",
     status_code=202,
     response_model=CommandAccepted,
-    summary="Change a report (staff)",
-    responses=error_responses(401, 403, 404, 422, 503),
+    summary="Change a report (staff): status, priority, assignee, note; or merge it; or hide it",
+    responses=error_responses(401, 403, 404, 409, 422, 503),
 )
 async def change_report(
     report_id: str,
@@ -263,7 +272,20 @@ async def change_report(
     redis: RedisDep,
     settings: SettingsDep,
 ) -> dict[str, str]:
-    if change.status is None and change.priority is None and change.assignee is None and not change.note:
+    plain = change.status is not None or change.priority is not None or change.assignee is not None
+    if change.merge_into is not None or change.hidden is not None:
+        if plain or (change.merge_into is not None and change.hidden is not None):
+            raise ValidationFailed([("request", "merge.alone", {})])
+        if change.hidden is not None:
+            if change.note:
+                raise ValidationFailed([("note", "merge.alone", {})])
+            hide = await duplicates.send_hide(session, redis, settings, user, report_id, hidden=change.hidden)
+            return {"command_id": hide.command_id}
+        merge = await duplicates.send_merge(
+            session, redis, settings, user, report_id, into=change.merge_into or "", note=change.note or None
+        )
+        return {"command_id": merge.command_id}
+    if not plain and not change.note:
         raise ValidationFailed([("request", "error.nothing_to_change", {})])
     command = await send_change(
         session,
@@ -327,7 +349,8 @@ async def reopen(
     if not hmac.compare_digest(report.tracking_token_hash, intake.hash_tracking_token(body.tracking_token)):
         raise Forbidden("error.tracking_token")
     command = UpdateReport(
-        report_id=report.id,
+        # A merged duplicate's token acts on the report it follows (never reads its reporter's part).
+        report_id=report.duplicate_of or report.id,
         actor=Actor(role=Role.REPORTER, name=report.reporter_name),
         status=Status.PENDING,
         note=body.note or None,

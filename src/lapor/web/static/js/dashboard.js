@@ -86,7 +86,7 @@
   var url = "/api/events";
   if (config.cursor) url += "?last_event_id=" + encodeURIComponent(config.cursor);
   var source = new EventSource(url, { withCredentials: true });
-  ["status", "refused", "comment", "priority", "assignment", "me_too"].forEach(function (type) {
+  ["status", "refused", "comment", "priority", "assignment", "me_too", "merged", "hidden", "shown"].forEach(function (type) {
     source.addEventListener(type, schedule);
   });
   var everOpen = false;

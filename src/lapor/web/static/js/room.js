@@ -34,10 +34,13 @@ function item(report) {
 function apply(event) {
   const data = JSON.parse(event.data);
   const shown = list.querySelector(`[data-id="${CSS.escape(data.id)}"]`);
-  if (!OPEN.has(data.status)) {
+  // Hidden by staff, or merged into another report (status duplicate): off this page.
+  if (event.type === "hidden" || !OPEN.has(data.status)) {
     shown?.remove();
   } else if (shown) {
     shown.querySelector(".room-report__status").textContent = statuses[data.status] || data.status;
+    // A merge into this report brings its new count (the duplicate's reporter and supporters).
+    if (typeof data.me_too === "number") setCount(shown, data.me_too);
   } else if (data.report) {
     const added = item(data.report);
     list.prepend(added);
@@ -58,3 +61,4 @@ const url = `/api/places/${encodeURIComponent(page.dataset.room)}/events?last_ev
 const source = new EventSource(url);
 source.addEventListener("status", apply);
 source.addEventListener("me_too", count);
+for (const type of ["merged", "hidden", "shown"]) source.addEventListener(type, apply);

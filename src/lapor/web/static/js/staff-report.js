@@ -108,7 +108,7 @@
   var url = "/api/events";
   if (config.cursor) url += "?last_event_id=" + encodeURIComponent(config.cursor);
   var source = new EventSource(url, { withCredentials: true });
-  ["status", "refused", "comment", "priority", "assignment", "photo"].forEach(function (type) {
+  ["status", "refused", "comment", "priority", "assignment", "photo", "merged", "hidden", "shown", "me_too"].forEach(function (type) {
     source.addEventListener(type, onEvent);
   });
   source.addEventListener("error", function () {

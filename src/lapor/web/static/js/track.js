@@ -6,11 +6,12 @@
 import { localiseTimes, openMine, rememberReport, tokenFor } from "./my-reports.js";
 import { pushSupported, subscribeTo } from "./push.js";
 import { hasSupported, supporterId } from "./supporter.js";
+import { followKept } from "./track-merged.js";
 
 const data = JSON.parse(document.getElementById("track-data").textContent);
 const texts = data.texts;
 const STEPS = ["queued", "pending", "in_progress", "resolved"];
-const EVENT_TYPES = ["status", "comment", "priority", "assignment", "refused", "photo"];
+const EVENT_TYPES = ["status", "comment", "priority", "assignment", "refused", "photo", "merged"];
 
 const state = {
   status: data.status,
@@ -21,6 +22,8 @@ const state = {
   lastEventId: null,
   source: null,
   retryTimer: null,
+  keptStatus: null, // merged into another report: that report's status (track-merged.js)
+  following: false,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -56,7 +59,7 @@ function setStatus(status, { live = false, note = null } = {}) {
   $("status-card").className = `card status-card status-card--${status}`;
 
   const rejected = status === "rejected";
-  $("progress").hidden = rejected;
+  $("progress").hidden = rejected || status === "duplicate";
   $("rejected").hidden = !rejected;
   $("status-hint").hidden = rejected;
   $("status-hint").textContent = texts.status_hint[status] || "";
@@ -190,6 +193,10 @@ function entryText(entry) {
       return t.comment;
     case "photo":
       return t.photo;
+    case "merged":
+    case "hidden":
+    case "shown":
+      return t[entry.kind];
     default:
       return entry.kind;
   }
@@ -280,6 +287,14 @@ async function resync() {
     return;
   }
   for (const entry of view.timeline || []) appendEntry(entry);
+  if (data.private) {
+    // A hidden report's page: nothing of it was rendered; its reporter's view fills it in.
+    if (view.title) $("report-title").textContent = view.title;
+    $("location-value").textContent = view.location || "";
+    $("category-value").textContent = view.category || "";
+    for (const part of document.querySelectorAll("[data-private]")) part.hidden = false;
+  }
+  if (view.duplicate_of) follow();
   const rejection = [...(view.timeline || [])]
     .reverse()
     .find((entry) => entry.kind === "status" && entry.status === "rejected");
@@ -330,6 +345,23 @@ function onEvent(message) {
   if (event.type === "priority" && event.priority) setPriority(event.priority);
   if (event.type === "assignment") setAssignee(event.note);
   if (event.type === "photo") setPhotoStatus(event.photo_status, event.note);
+  // This report merged into another (not another merged into this one): follow that one.
+  if (event.type === "merged" && event.duplicate_of && event.duplicate_of !== data.id) {
+    setStatus(event.status, { live: true });
+    follow();
+  }
+}
+
+function follow() {
+  if (state.following) return;
+  state.following = true;
+  followKept(data, {
+    headers: trackingHeaders,
+    onKeptStatus(status) {
+      state.keptStatus = status;
+      updateReopen();
+    },
+  });
 }
 
 function connect() {
@@ -444,7 +476,9 @@ function setUpNotify() {
 // --- Reopen ("not fixed"), for the browser that holds the tracking token -----------------------
 
 function updateReopen() {
-  $("reopen").hidden = !(state.status === "resolved" && tokenFor(data.id));
+  // A merged duplicate's token says "not fixed" of the report it follows (the API sends it there).
+  const resolved = state.status === "resolved" || (state.status === "duplicate" && state.keptStatus === "resolved");
+  $("reopen").hidden = !(resolved && tokenFor(data.id));
   updateNotify();
 }
 
@@ -510,3 +544,4 @@ setUpNotify();
 setUpReopen();
 updateReopen();
 connect();
+if (data.duplicate_of) follow();
