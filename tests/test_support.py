@@ -495,6 +495,71 @@ async def test_a_follower_hears_status_changes_never_comments_or_photos(
     assert "Suku cadang" not in json.dumps(by_name["follower"])
 
 
+@both_backends
+async def test_after_a_merge_everyone_follows_the_kept_report_each_as_they_may_hear_it(
+    client: httpx.AsyncClient,
+    drain: Callable[..., Any],
+    redis: Redis,
+    technician: StaffUser,
+    service: PushService,
+    notifier: Notifier,
+) -> None:
+    """Issue 14's two features together: B's supporter and A's reporter (with push on) follow B
+    once A is merged into it, each pushed B's public changes; B's own reporter keeps hearing B
+    as its reporter, and only they hear B's comments."""
+    browsers = {name: Browser() for name in ("kept-reporter", "supporter", "duplicate-reporter")}
+    for name, browser in browsers.items():
+        service.register(name, browser)
+
+    def subscription(name: str) -> dict[str, Any]:
+        return browsers[name].subscription(service.endpoint(name))
+
+    kept = (await submit(client, description="AC ruang 201 mati total sejak pagi")).json()
+    duplicate = (await submit(client, description="AC di ruang 201 tidak menyala sama sekali")).json()
+    await drain()
+    supporter = new_supporter()
+    assert (await me_too(client, kept["id"], supporter)).status_code == 202
+    assert (await follow(client, kept["id"], supporter, subscription("supporter"))).status_code == 202
+    for report, name in ((kept, "kept-reporter"), (duplicate, "duplicate-reporter")):
+        subscribed = await client.post(
+            f"/api/reports/{report['id']}/push-subscriptions",
+            json={"tracking_token": report["tracking_token"], "subscription": subscription(name)},
+        )
+        assert subscribed.status_code == 202, subscribed.text
+    await drain()
+
+    merged = await client.patch(
+        f"/api/reports/{duplicate['id']}", json={"merge_into": kept["id"]}, headers=technician.headers
+    )
+    assert merged.status_code == 202, merged.text
+    await drain()
+    assert (await view(client, kept["id"]))["me_too"] == 2  # the supporter and the duplicate's reporter
+    comment = await client.post(
+        f"/api/reports/{kept['id']}/comments", json={"body": "Kompresor diganti"}, headers=technician.headers
+    )
+    assert comment.status_code == 202
+    await drain()
+    started = await client.patch(
+        f"/api/reports/{kept['id']}", json={"status": "in_progress"}, headers=technician.headers
+    )
+    assert started.status_code == 202
+    await drain()
+    await notifier_done(redis)
+    deliveries = service.snapshot()[0]
+    heard = {name: [d.json() for d in deliveries if d.name == name] for name in browsers}
+    joined = "Laporan yang sama digabung ke laporan yang Anda ikuti"
+    for follower in ("supporter", "duplicate-reporter"):
+        assert [(p["title"], p["report_id"]) for p in heard[follower]] == [
+            (joined, kept["id"]),
+            ("Laporan yang Anda ikuti sedang diproses", kept["id"]),
+        ], follower
+        assert "Kompresor" not in json.dumps(heard[follower])
+    assert [p["title"] for p in heard["kept-reporter"]] == [
+        "Pesan baru dari petugas",
+        "Laporan Anda sedang diproses",
+    ]
+
+
 async def test_a_followers_browsers_are_bounded_per_report(
     client: httpx.AsyncClient, drain: Callable[..., Any], engine: AsyncEngine, service: PushService
 ) -> None:

@@ -65,6 +65,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "id": "Laporan yang Anda ikuti digabung",
         "en": "A report you follow was merged",
     },
+    "push.follower.title.merged_here": {
+        "id": "Laporan yang sama digabung ke laporan yang Anda ikuti",
+        "en": "A report of the same problem joined the one you follow",
+    },
     "push.follower.body": {"id": "{title} — {location}", "en": "{title} — {location}"},
     # Staff: the count on the dashboard and the report page, and the dashboard's sort
     "support.staff.count": {"id": "+{n} orang juga", "en": "+{n} me too"},

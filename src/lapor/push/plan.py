@@ -179,7 +179,11 @@ def _reporter_push(sub: PushSubscription, event: ReportEvent, report: Report) ->
 def _follower_push(sub: PushSubscription, event: ReportEvent, report: Report) -> Planned:
     """To someone who said "me too": the report's public change, in words for a follower."""
     language = sub.language
-    key = "merged" if event.type == "merged" else event.status.value
+    key = event.status.value
+    if event.type == "merged":
+        # On the kept report: another report of the same problem joined it (its reporter and
+        # followers now follow this one too); on the duplicate: it went into another report.
+        key = "merged_here" if event.duplicate_of == event.report_id else "merged"
     title = translate(f"push.follower.title.{key}", language)
     body = translate("push.follower.body", language, title=report.title, location=report.location)
     final = event.type == "status" and event.status in (Status.RESOLVED, Status.REJECTED)
