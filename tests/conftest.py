@@ -33,7 +33,6 @@ _CLEAN_TABLES = (
     "timeline_entries",
     "processed_commands",
     "legacy_reports",
-    "report_supporters",
     "reports",
     "audit_log",
     "invitations",

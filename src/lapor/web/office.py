@@ -19,7 +19,7 @@ from lapor.services.views import iso_utc
 from lapor.store.accounts_queries import AuditFilters
 from lapor.store.models import User
 from lapor.web.render import render
-from lapor.web.staff import PageStaff
+from lapor.web.staff_session import PageStaff
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 

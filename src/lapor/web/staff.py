@@ -15,14 +15,13 @@ from lapor.auth.tokens import TokenClaims
 from lapor.broker import event_stream
 from lapor.broker.stats import broker_stats
 from lapor.config import Settings
-from lapor.domain.enums import OPEN_STATUSES, WRITER_ROLES, Priority, Role, Status
+from lapor.domain.enums import OPEN_STATUSES, Priority, Role, Status
 from lapor.domain.merging import REFUSALS
 from lapor.domain.transitions import next_statuses
 from lapor.errors import DATABASE_ERRORS, LaporError, NotFound, ServiceUnavailable, TooManyRequests
-from lapor.http.deps import REDIS_ERRORS, LanguageDep, RedisDep, SessionDep, SettingsDep, staff_from_token
+from lapor.http.deps import REDIS_ERRORS, LanguageDep, RedisDep, SessionDep, SettingsDep
 from lapor.http.security import (
     CSRF_FIELD,
-    SESSION_COOKIE,
     cross_site,
     csrf_valid,
     end_session,
@@ -35,33 +34,12 @@ from lapor.services.reports import send_change, send_comment
 from lapor.services.sla import is_overdue
 from lapor.services.views import as_time, iso_utc, public_report
 from lapor.store import places_queries, queries
-from lapor.store.models import User
 from lapor.web.contact import contact_links
 from lapor.web.render import render
+from lapor.web.staff_session import PageStaff, staff_form
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 MERGE_REFUSALS = {*REFUSALS, "merge.unknown_target", "error.report_not_found"}
-
-
-async def page_staff(
-    request: Request, session: SessionDep, settings: SettingsDep, redis: RedisDep
-) -> User | None:
-    """The signed-in staff member, or None (a page shows the sign-in form instead of an error).
-
-    Pages know their visitor by the session cookie alone (a signed-out one is refused); the forms
-    they post carry their CSRF token in a field, which each form route checks (the API's header
-    check does not apply).
-    """
-    token = request.cookies.get(SESSION_COOKIE)
-    if token is None:
-        return None
-    try:
-        return await staff_from_token(token, session, settings, redis)
-    except LaporError:
-        return None
-
-
-PageStaff = Annotated[User | None, Depends(page_staff)]
 
 
 def age_text(since: datetime, now: datetime, language: str) -> str:
@@ -401,18 +379,6 @@ def timeline_row(entry: dict[str, Any], language: str) -> dict[str, Any]:
         old, _, new = entry["note"].partition(" → ")
         row["note"] = " → ".join(translate(f"staff.priority.{p}", language) for p in (old, new))
     return row
-
-
-async def staff_form(request: Request, user: User | None, settings: Settings) -> dict[str, str] | None:
-    """The posted form, or None when the sender is not signed in, the CSRF token is wrong, or the
-    browser says the form was posted from another site."""
-    form = await request.form()
-    fields = {key: str(value) for key, value in form.items() if isinstance(value, str)}
-    if user is None or cross_site(request) or not csrf_valid(request, settings, fields.get(CSRF_FIELD)):
-        return None
-    if Role(user.role) not in WRITER_ROLES:  # a viewer reads, changes nothing
-        return None
-    return fields
 
 
 @router.post("/reports/{report_id}/change")

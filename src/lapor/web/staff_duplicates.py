@@ -14,7 +14,7 @@ from lapor.errors import LaporError, ValidationFailed
 from lapor.http.deps import RedisDep, SessionDep, SettingsDep
 from lapor.services import duplicates, lookup
 from lapor.web.render import render
-from lapor.web.staff import PageStaff, staff_form
+from lapor.web.staff_session import PageStaff, staff_form
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 

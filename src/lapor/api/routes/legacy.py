@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from lapor.api.routes.reports import (
+from lapor.api.shapes import (
     SUBMIT_CONTENT_TYPES,
     TRIMMED,
     CommandAccepted,

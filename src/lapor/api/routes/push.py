@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from lapor.api.routes.reports import CommandAccepted
+from lapor.api.shapes import CommandAccepted
 from lapor.config import Settings
 from lapor.domain.commands import PushKeys, SubscribePush, SubscribeStaffPush, Unsubscribe
 from lapor.domain.supporters import SupporterId

@@ -5,10 +5,17 @@ from __future__ import annotations
 import hmac
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from lapor.api.shapes import (
+    IDEMPOTENCY_DESCRIPTION,
+    SUBMIT_CONTENT_TYPES,
+    TRIMMED,
+    CommandAccepted,
+    TrackingTokenHeader,
+)
 from lapor.config import Settings
 from lapor.domain.commands import Actor, UpdateReport
 from lapor.domain.enums import Priority, Role, Status
@@ -36,8 +43,6 @@ from lapor.services.views import ReportDetail, ReportPage, public_report
 from lapor.store import places_queries, queries
 
 router = APIRouter(prefix="/api", tags=["reports"])
-
-TRIMMED = "Text is stripped of surrounding whitespace before its length is checked."
 
 
 def _submit_schema(content_type: str) -> dict[str, Any]:
@@ -68,7 +73,6 @@ def _submit_schema(content_type: str) -> dict[str, Any]:
     }
 
 
-SUBMIT_CONTENT_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded", "application/json")
 _SUBMIT_BODY: dict[str, Any] = {
     "required": True,
     "content": {
@@ -89,21 +93,7 @@ class Accepted(BaseModel):
     links: Links
 
 
-class CommandAccepted(BaseModel):
-    command_id: str
-
-
 LOCATION_HEADER = {"Location": {"description": "The new report", "schema": {"type": "string"}}}
-_IDEMPOTENCY_DESCRIPTION = "A repeat with the same key gets the first answer and creates nothing"
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description=_IDEMPOTENCY_DESCRIPTION,
-        # Documented here, checked by the intake (after the fields) with a message of its own.
-        json_schema_extra={"pattern": intake.IDEMPOTENCY_KEY_PATTERN},
-    ),
-]
 
 
 # What FastAPI documents for an ``IdempotencyKey`` parameter, for the route that reads it itself.
@@ -113,11 +103,11 @@ _IDEMPOTENCY_PARAMETER: dict[str, Any] = {
     "required": False,
     "schema": {
         "anyOf": [{"type": "string"}, {"type": "null"}],
-        "description": _IDEMPOTENCY_DESCRIPTION,
+        "description": IDEMPOTENCY_DESCRIPTION,
         "pattern": intake.IDEMPOTENCY_KEY_PATTERN,
         "title": "Idempotency-Key",
     },
-    "description": _IDEMPOTENCY_DESCRIPTION,
+    "description": IDEMPOTENCY_DESCRIPTION,
 }
 
 
@@ -142,16 +132,6 @@ async def submit_report(request: Request) -> JSONResponse:
     submitted = await accept_submission(request, submission, photo, idempotency_key, language)
     answer = submitted.answer
     return JSONResponse(answer, status_code=202, headers={"Location": answer["links"]["self"]})
-
-
-TrackingTokenHeader = Annotated[
-    str | None,
-    Header(
-        alias="X-Tracking-Token",
-        max_length=200,
-        description="The report's tracking token: its reporter's view (photos, timeline, comments)",
-    ),
-]
 
 
 @router.get(
