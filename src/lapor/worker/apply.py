@@ -71,7 +71,8 @@ async def apply_together(runner: TransactionRunner, batch: Sequence[AnyCommand])
     """
 
     def apply_all(session: Session) -> list[Outcome]:
-        outcomes = [_apply(session, command) for command in batch]
+        listing = merge.PublicListing(session)
+        outcomes = [_apply(session, command, listing) for command in batch]
         handlers.write_status_counts(session)
         return outcomes
 
@@ -80,12 +81,12 @@ async def apply_together(runner: TransactionRunner, batch: Sequence[AnyCommand])
 
 def apply_in_session(session: Session, command: AnyCommand) -> Outcome:
     """The command's whole database work, as the caller's whole transaction."""
-    outcome = _apply(session, command)
+    outcome = _apply(session, command, merge.PublicListing(session))
     handlers.write_status_counts(session)
     return outcome
 
 
-def _apply(session: Session, command: AnyCommand) -> Outcome:
+def _apply(session: Session, command: AnyCommand, listing: merge.PublicListing) -> Outcome:
     """One command's changes and the record that it is done, inside the caller's transaction.
 
     There is no "applied before?" query first: a redelivered command fails on the unique
@@ -119,10 +120,11 @@ def _apply(session: Session, command: AnyCommand) -> Outcome:
         result = places.import_places(session, command)
     elif isinstance(command, AccountCommand):
         end_sessions_of = apply_account_command(session, command)
+        listing.forget()  # a category may have become (or stopped being) never public
     else:
         subscriptions.unsubscribe(session, command)
     session.flush()  # the ORM's changes (updates) first, then the record that they are done
-    events = merge.mark_unlisted(session, events)  # off public streams while hidden or never public
+    events = listing.mark(events)  # off public streams while hidden or never public
     session.connection().execute(  # a duplicate fails here, inside the transaction
         _INSERT_PROCESSED,
         {

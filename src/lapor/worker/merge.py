@@ -13,7 +13,7 @@ from lapor.domain.commands import HideReport, MergeReport, utcnow
 from lapor.domain.enums import Status, TimelineKind
 from lapor.domain.events import ReportEvent, ReportView
 from lapor.domain.merging import MergeSide, merge_refusal
-from lapor.store.models import PushSubscription, Report, ReportSupporter, table_of
+from lapor.store.models import Category, PushSubscription, Report, ReportSupporter, table_of
 from lapor.store.places_queries import publicly_listed
 from lapor.worker import handlers
 from lapor.worker.handlers import ReportNotPersistedYet, count_status
@@ -156,15 +156,44 @@ def hide_report(session: Session, command: HideReport) -> list[ReportEvent]:
     return record.write()
 
 
-def mark_unlisted(session: Session, events: list[ReportEvent]) -> list[ReportEvent]:
-    """``events`` with ``unlisted`` set on those of a report that no public view shows now."""
-    if not events:
-        return events
-    ids = {event.report_id for event in events}
-    hidden = set(session.scalars(select(Report.id).where(Report.id.in_(ids), ~publicly_listed())))
-    if not hidden:
-        return events
-    return [
-        event.model_copy(update={"unlisted": True}) if event.report_id in hidden else event
-        for event in events
-    ]
+class PublicListing:
+    """Which reports of one transaction's events no public view shows: ``mark`` sets ``unlisted``
+    on their events.
+
+    The worker's hot path: a new report is never hidden, so its events need only its category,
+    which its first event carries; the categories that are never public are read once per
+    transaction (a batch of commands), not once per command. Events of other reports are looked
+    up (one query for the command's reports)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._private: frozenset[str] | None = None
+
+    def private_categories(self) -> frozenset[str]:
+        if self._private is None:
+            slugs = self.session.scalars(select(Category.slug).where(Category.never_public.is_(True)))
+            self._private = frozenset(slugs)
+        return self._private
+
+    def forget(self) -> None:
+        """A category may have changed in this transaction: read them again when next needed."""
+        self._private = None
+
+    def mark(self, events: list[ReportEvent]) -> list[ReportEvent]:
+        if not events:
+            return events
+        # A ``report`` view rides on a new report's first event and on ``shown``: neither is hidden.
+        known = {event.report_id: event.report.category for event in events if event.report is not None}
+        unlisted = {
+            report_id for report_id, category in known.items() if category in self.private_categories()
+        }
+        others = {event.report_id for event in events} - known.keys()
+        if others:
+            found = self.session.scalars(select(Report.id).where(Report.id.in_(others), ~publicly_listed()))
+            unlisted.update(found)
+        if not unlisted:
+            return events
+        return [
+            event.model_copy(update={"unlisted": True}) if event.report_id in unlisted else event
+            for event in events
+        ]
