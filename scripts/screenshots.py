@@ -376,6 +376,47 @@ async def say_me_too(page: Page) -> None:
     await report.locator(".me-too__status").get_by_text("tercatat", exact=False).wait_for()
 
 
+async def duplicate_in_room(scene: Scene, context: BrowserContext) -> None:
+    """A second report of GDA-201's leaking AC: its staff page offers the first as the report to
+    merge into; a technician signed in."""
+    await already_reported(scene, context)
+    if "duplicate_id" not in scene.values:
+        accepted = await scene.submit_report(
+            photo=False,
+            reporter_name="Sari",
+            category="ac-ventilation",
+            location="Gedung A lantai 2",
+            description="AC ruang 201 meneteskan air ke meja dosen, lantainya licin",
+            priority="medium",
+            room="GDA-201",
+        )
+        await scene.wait_for(accepted["id"], lambda view: view["status"] == "pending")
+        scene.values["duplicate_id"] = accepted["id"]
+        scene.values["duplicate_token"] = accepted["tracking_token"]
+    await scene.staff("budi", "technician", "Budi Santoso")
+    await sign_in_staff(context, "budi")
+
+
+async def merged_duplicate(scene: Scene, context: BrowserContext) -> None:
+    """That second report merged into the first: its reporter's tracking page follows the kept one."""
+    await duplicate_in_room(scene, context)
+    if "merged" not in scene.values:
+        technician = await scene.staff("budi", "technician", "Budi Santoso")
+        found = await scene.http.get("/api/places/GDA-201/reports", params={"category": "ac-ventilation"})
+        found.raise_for_status()
+        kept = next(
+            item["id"] for item in found.json()["items"] if item["id"] != scene.values["duplicate_id"]
+        )
+        answer = await scene.http.patch(
+            f"/api/reports/{scene.values['duplicate_id']}",
+            json={"merge_into": kept, "note": "Laporan yang sama: AC ruang 201"},
+            headers=technician,
+        )
+        answer.raise_for_status()
+        await scene.wait_for(scene.values["duplicate_id"], lambda view: view["status"] == "duplicate")
+        scene.values["merged"] = "yes"
+
+
 async def label_sheet(scene: Scene, context: BrowserContext) -> None:
     """The A4 label sheet of Gedung A, rendered to PNG as it prints."""
     import pypdfium2
@@ -465,6 +506,8 @@ SHOTS: list[Shot] = [
         after_load=choose_ac_and_say_me_too,
     ),
     Shot("room-page-me-too-phone", "/q/GDA-201", PHONE, already_reported, after_load=say_me_too),
+    Shot("staff-report-merge-desktop", "/staff/reports/{duplicate_id}", DESKTOP, duplicate_in_room),
+    Shot("tracking-merged-phone", "/r/{duplicate_id}#token={duplicate_token}", PHONE, merged_duplicate),
     Shot("labels-sheet", "", DESKTOP, label_sheet, in_browser=False),
     Shot("staff-users-desktop", "/staff/users", DESKTOP, office_admin),
     Shot("staff-categories-desktop", "/staff/categories", DESKTOP, office_admin),
