@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -17,11 +18,15 @@ from lapor.app import create_app
 from lapor.broker.client import connect
 from lapor.config import Settings
 from lapor.domain.categories import DEFAULT_CATEGORIES
+from lapor.push.sender import PushSender
+from lapor.push.vapid import load_vapid
 from lapor.store.engine import create_engine
 from lapor.store.migrate import upgrade
 from lapor.worker.loop import Worker
+from lapor.worker.notifier import Notifier
 from lapor.worker.transactions import transaction_runner
 from tests.factories import StaffUser, create_staff
+from tests.pushservice import PushService
 
 # Own Redis DB and database, never the ones `make run` uses; override to run two suites at once.
 TEST_REDIS_URL = os.environ.get("LAPOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -204,3 +209,27 @@ def tmp_cwd(tmp_path: Path) -> Iterator[Path]:
     os.chdir(tmp_path)
     yield tmp_path
     os.chdir(old)
+
+
+@pytest.fixture
+def service() -> Iterator[PushService]:
+    """A local Web Push service: it checks each push's VAPID signature and decrypts it."""
+    with PushService() as push_service:
+        yield push_service
+
+
+@pytest.fixture
+async def notifier(settings: Settings, redis: Redis) -> AsyncIterator[Notifier]:
+    """A running notifier, as ``lapor worker`` runs one beside its command loop (a module using it
+    overrides ``settings`` to allow the push service's plain-HTTP address)."""
+    runner = transaction_runner(settings.resolved_database_url)
+    sender = PushSender(settings, load_vapid(settings))
+    running = Notifier(settings, redis, runner, sender, name="test-notifier")
+    stop = asyncio.Event()
+    task = asyncio.create_task(running.run(stop))
+    yield running
+    stop.set()
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.wait_for(task, timeout=5)
+    await sender.aclose()
+    await runner.dispose()

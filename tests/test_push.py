@@ -4,10 +4,9 @@ the notifier sends, and a push service on loopback checks VAPID and decrypts wha
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,11 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from lapor.app import create_app
 from lapor.broker import keys
 from lapor.config import Settings
-from lapor.push.sender import PushSender
-from lapor.push.vapid import load_vapid
 from lapor.store.models import PushDelivery, PushSubscription, Report
 from lapor.worker.notifier import Notifier
-from lapor.worker.transactions import transaction_runner
 from tests.factories import StaffUser, both_backends, submit
 from tests.live import spawn, stop
 from tests.pushservice import Browser, PushService
@@ -34,28 +30,6 @@ from tests.pushservice import Browser, PushService
 def settings(make_settings: Callable[..., Settings], database_url: str) -> Settings:
     # The push service of these tests listens on http://127.0.0.1: allowed for tests only.
     return make_settings(database_url, push_allow_insecure=True, push_retry_max_seconds=0.3)
-
-
-@pytest.fixture
-def service() -> Any:
-    with PushService() as push_service:
-        yield push_service
-
-
-@pytest.fixture
-async def notifier(settings: Settings, redis: Redis) -> AsyncIterator[Notifier]:
-    """A running notifier, as ``lapor worker`` runs one beside its command loop."""
-    runner = transaction_runner(settings.resolved_database_url)
-    sender = PushSender(settings, load_vapid(settings))
-    running = Notifier(settings, redis, runner, sender, name="test-notifier")
-    stop = asyncio.Event()
-    task = asyncio.create_task(running.run(stop))
-    yield running
-    stop.set()
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.wait_for(task, timeout=5)
-    await sender.aclose()
-    await runner.dispose()
 
 
 async def new_report(client: httpx.AsyncClient, drain: Callable[..., Any], **fields: Any) -> tuple[str, str]:

@@ -10,7 +10,7 @@ import contextlib
 import json
 import secrets
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from lapor.broker import keys
 from lapor.config import Settings
 from lapor.domain.supporters import supporter_hash
-from lapor.push.sender import PushSender
-from lapor.push.vapid import load_vapid
 from lapor.store.models import Category, PushSubscription, Report, ReportSupporter
 from lapor.worker.notifier import Notifier
-from lapor.worker.transactions import transaction_runner
 from tests.factories import StaffUser, both_backends, submit
 from tests.pushservice import Browser, PushService
 from tests.test_places import CSV, import_csv
@@ -326,27 +323,6 @@ async def test_staff_sort_by_me_too_with_a_cursor(
 
 
 # --- push for supporters ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def service() -> Any:
-    with PushService() as push_service:
-        yield push_service
-
-
-@pytest.fixture
-async def notifier(settings: Settings, redis: Redis) -> AsyncIterator[Notifier]:
-    runner = transaction_runner(settings.resolved_database_url)
-    sender = PushSender(settings, load_vapid(settings))
-    running = Notifier(settings, redis, runner, sender, name="test-notifier")
-    stop = asyncio.Event()
-    task = asyncio.create_task(running.run(stop))
-    yield running
-    stop.set()
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.wait_for(task, timeout=5)
-    await sender.aclose()
-    await runner.dispose()
 
 
 async def notifier_done(redis: Redis, timeout: float = 20) -> None:
