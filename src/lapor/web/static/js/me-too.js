@@ -105,8 +105,10 @@ async function press(item, parts) {
     parts.press.disabled = answer.status === 404 || answer.status === 409;
     return;
   }
+  // The answer's count is the one before this "me too" is applied; the room page's live ``me_too``
+  // event may have brought the new one already (it can arrive before this answer is read).
   const shown = Number(item.dataset.meToo || "0");
-  setCount(item, Math.max(shown, Number(answer.body.me_too || 0)) + 1);
+  setCount(item, Math.max(shown, Number(answer.body.me_too || 0) + 1));
   showPressed(parts);
   parts.status.textContent = texts.counted;
   const title = item.dataset.title || item.querySelector(".room-report__title")?.textContent || "";
